@@ -1,0 +1,97 @@
+"""Runs services: opens the bus, starts each service and its consumers, serves one FastAPI app."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+
+from fastapi import FastAPI
+from prometheus_client import REGISTRY
+
+from gongkai.bus import EventBus, open_bus
+from gongkai.calendar_admin import CalendarFile, ProvisionalYears, calendar_router
+from gongkai.clock import Clock, SystemClock, clock_from_setting
+from gongkai.db import Database
+from gongkai.http import StaffAuth, create_app
+from gongkai.idempotency import SCHEMA as IDEMPOTENCY_SCHEMA
+from gongkai.service import ServiceContext, ServiceUnit
+from gongkai.settings import Settings
+
+__all__ = ["Platform", "ServiceBuilder"]
+
+log = logging.getLogger(__name__)
+
+ServiceBuilder = Callable[[ServiceContext], ServiceUnit]
+
+
+@dataclass
+class Platform:
+    """One process running ``builders`` over one bus; ``app`` is its HTTP surface."""
+
+    settings: Settings
+    builders: Sequence[ServiceBuilder]
+    clock: Clock = field(default_factory=SystemClock)
+    bus: EventBus | None = None
+    units: list[ServiceUnit] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.settings.clock and isinstance(self.clock, SystemClock):
+            self.clock = clock_from_setting(self.settings.clock)
+        self.bus = self.bus or open_bus(self.settings)
+        self.calendar = CalendarFile(self.settings.path("calendar.json"))
+        self.idempotency = Database(
+            self.settings.path("idempotency.db"), schema=IDEMPOTENCY_SCHEMA, synchronous="NORMAL"
+        )
+        self._calendar_metric = ProvisionalYears(self.calendar, self.clock)
+        context = ServiceContext(settings=self.settings, bus=self.bus, clock=self.clock, calendar=self.calendar)
+        self.units = [build(context) for build in self.builders]
+        self._started = False
+
+    @property
+    def ready(self) -> bool:
+        assert self.bus is not None
+        return self._started and (self.bus.consuming or not any(u.consumers for u in self.units))
+
+    async def start(self) -> None:
+        assert self.bus is not None
+        await self.bus.start()
+        await self.idempotency.open()
+        REGISTRY.register(self._calendar_metric)
+        for unit in self.units:
+            await unit.start()
+        for unit in self.units:
+            for consumer in unit.consumers:
+                await self.bus.subscribe(group=consumer.group, topics=consumer.topics, handler=consumer.handler)
+        self._started = True
+        log.info("started %s on the %s bus", ", ".join(u.name for u in self.units), self.settings.bus_kind)
+
+    async def stop(self) -> None:
+        assert self.bus is not None
+        self._started = False
+        await self.bus.close()
+        for unit in reversed(self.units):
+            await unit.stop()
+        REGISTRY.unregister(self._calendar_metric)
+        await self.idempotency.close()
+
+    def app(self) -> FastAPI:
+        @contextlib.asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        return create_app(
+            title="Gongkai 政府信息公开平台 (" + ", ".join(u.name for u in self.units) + ")",
+            routers=[router for unit in self.units for router in unit.routers]
+            + [calendar_router(self.calendar, self.clock)],
+            staff_auth=StaffAuth(self.settings.path("auth.db")),
+            max_body_bytes=self.settings.max_body_bytes,
+            ready=lambda: self.ready,
+            idempotency=self.idempotency,
+            lifespan=lifespan,
+        )

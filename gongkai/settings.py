@@ -1,0 +1,74 @@
+"""One typed settings object for every service (env prefix ``GONGKAI_``)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Configuration read from the environment (``GONGKAI_*``) with embedded defaults.
+
+    >>> Settings(data_dir=Path("/tmp/gk"), bus="embedded").bus_kind
+    'embedded'
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GONGKAI_", env_ignore_empty=True, extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("./var")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    bus: str = Field(default="embedded", description="'embedded' (SQLite log) or kafka://HOST:PORT[,HOST:PORT]")
+    index: str = Field(default="embedded", description="'embedded' (SQLite FTS5) or http(s)://elasticsearch")
+
+    # Kafka tuning: defaults suit a real cluster; tests against Tansu shorten the group timeouts.
+    kafka_partitions: int = Field(default=3, ge=1)
+    kafka_replication: int = Field(default=1, ge=1)
+    kafka_idempotence: bool = True
+    kafka_session_timeout_ms: int = 10_000
+    kafka_heartbeat_interval_ms: int = 3_000
+    kafka_rebalance_timeout_ms: int = 10_000
+
+    # Consumer delivery policy: retries with exponential backoff, then the dead-letter topic.
+    handler_max_attempts: int = Field(default=5, ge=1)
+    handler_backoff_s: float = Field(default=0.05, ge=0)
+    embedded_poll_s: float = Field(default=0.5, gt=0, description="safety poll for writers in other processes")
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    clock: str | None = Field(default=None, description="ISO instant to freeze the clock at (tests, drills)")
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("bus")
+    @classmethod
+    def _known_bus(cls, value: str) -> str:
+        if value != "embedded" and not value.startswith("kafka://"):
+            raise ValueError("bus must be 'embedded' or kafka://HOST:PORT")
+        return value
+
+    @field_validator("index")
+    @classmethod
+    def _known_index(cls, value: str) -> str:
+        if value != "embedded" and not value.startswith(("http://", "https://")):
+            raise ValueError("index must be 'embedded' or an http(s) Elasticsearch URL")
+        return value
+
+    @property
+    def bus_kind(self) -> Literal["embedded", "kafka"]:
+        return "embedded" if self.bus == "embedded" else "kafka"
+
+    @cached_property
+    def kafka_bootstrap(self) -> str:
+        return self.bus.removeprefix("kafka://")
+
+    def path(self, name: str) -> Path:
+        """A file in the data directory, which is created on first use."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir / name
