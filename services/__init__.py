@@ -1,0 +1,1 @@
+"""The four services: intake, review, publish, stats. They never import each other."""

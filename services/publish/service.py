@@ -1,0 +1,21 @@
+"""Wiring of the publish service."""
+
+from __future__ import annotations
+
+from gongkai.events import Topic
+from gongkai.index import open_index
+from gongkai.service import Consumer, ServiceContext, ServiceUnit
+from services.publish.api import router
+from services.publish.handlers import GROUP, PublishHandlers
+from services.publish.pages import router as pages_router
+
+
+def build(ctx: ServiceContext) -> ServiceUnit:
+    index = open_index(ctx.settings)
+    return ServiceUnit(
+        name="publish",
+        routers=[router(index), pages_router(index)],
+        consumers=[Consumer(GROUP, [Topic.DOCUMENTS], PublishHandlers(ctx.bus, index))],
+        start=index.start,
+        stop=index.close,
+    )

@@ -1,0 +1,52 @@
+"""Pure reducers: an event becomes counter increments keyed by year and dimensions.
+
+The same function feeds the embedded SQLite counters and (later) the faust tables on Kafka.
+
+>>> from gongkai.events import DocumentSubmitted, new_event
+>>> e = new_event("document.submitted", subject="d", source="intake",
+...               data=DocumentSubmitted(title="t", body="b", category="art20.7", department="财政科"))
+>>> [(d.name, d.labels) for d in count(e)]
+[('documents_submitted', (('category', 'art20.7'),))]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from gongkai.clock import AGENCY_TZ
+from gongkai.events import Envelope
+
+__all__ = ["COUNTERS", "CounterDelta", "count"]
+
+#: Counter name → (help text, label names). Labels never carry personal data.
+COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "documents_submitted": ("Documents submitted for proactive disclosure.", ("category",)),
+    "documents_reviewed": ("Confidentiality review decisions.", ("decision",)),
+    "documents_published": ("Documents published on the portal.", ("category",)),
+}
+
+
+@dataclass(frozen=True)
+class CounterDelta:
+    name: str
+    year: int
+    labels: tuple[tuple[str, str], ...]
+    amount: int = 1
+
+
+def _year(instant: datetime) -> int:
+    """Counts fall in the agency's calendar year of the event (Asia/Shanghai)."""
+    return instant.astimezone(AGENCY_TZ).year
+
+
+def count(event: Envelope) -> list[CounterDelta]:
+    year = _year(event.occurred_at)
+    match event.type:
+        case "document.submitted":
+            return [CounterDelta("documents_submitted", year, (("category", str(event.data["category"])),))]
+        case "document.reviewed":
+            return [CounterDelta("documents_reviewed", year, (("decision", str(event.data["decision"])),))]
+        case "document.published":
+            return [CounterDelta("documents_published", year, (("category", str(event.data["category"])),))]
+    return []

@@ -1,0 +1,32 @@
+"""Exports the stats counters to Prometheus: totals over all years, labelled as the reducers say."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from services.stats.domain import COUNTERS
+from services.stats.store import CounterKey
+
+
+class CounterMirror(Collector):
+    """An in-memory copy of the committed counters, refreshed after each applied event."""
+
+    def __init__(self) -> None:
+        self.values: dict[CounterKey, int] = {}
+
+    def replace(self, values: dict[CounterKey, int]) -> None:
+        self.values = values
+
+    def collect(self) -> Iterator[Metric]:
+        totals: dict[str, dict[tuple[str, ...], int]] = defaultdict(lambda: defaultdict(int))
+        for (name, _year, labels), value in self.values.items():
+            totals[name][tuple(v for _, v in labels)] += value
+        for name, (doc, label_names) in COUNTERS.items():
+            family = CounterMetricFamily(f"gongkai_{name}", doc, labels=list(label_names))
+            for label_values, value in sorted(totals.get(name, {}).items()):
+                family.add_metric(list(label_values), value)
+            yield family

@@ -1,0 +1,36 @@
+"""Wiring of the stats service (embedded reducers; the faust app arrives with the statistics issue)."""
+
+from __future__ import annotations
+
+from prometheus_client import REGISTRY
+
+from gongkai.db import Database
+from gongkai.events import Topic
+from gongkai.service import Consumer, ServiceContext, ServiceUnit
+from services.stats import store
+from services.stats.api import router
+from services.stats.handlers import GROUP, StatsHandlers
+from services.stats.metrics import CounterMirror
+from services.stats.store import SCHEMA
+
+
+def build(ctx: ServiceContext) -> ServiceUnit:
+    db = Database(ctx.settings.path("stats.db"), schema=SCHEMA)
+    mirror = CounterMirror()
+
+    async def start() -> None:
+        await db.open()
+        mirror.replace(await db.run(store.all_counters))
+        REGISTRY.register(mirror)
+
+    async def stop() -> None:
+        REGISTRY.unregister(mirror)
+        await db.close()
+
+    return ServiceUnit(
+        name="stats",
+        routers=[router(ctx, db)],
+        consumers=[Consumer(GROUP, [Topic.DOCUMENTS, Topic.PUBLIC_DOCUMENTS], StatsHandlers(db, mirror))],
+        start=start,
+        stop=stop,
+    )
