@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gongkai.auth import Role, create_token
+from gongkai.cli import SERVICE_NAMES, service_builder
+from gongkai.runtime import Platform
+from gongkai.settings import Settings
+
+
+@dataclass
+class Staff:
+    clerk: dict[str, str]
+    reviewer: dict[str, str]
+    publisher: dict[str, str]
+    admin: dict[str, str]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def make_staff(data_dir: Path) -> Staff:
+    path = data_dir / "auth.db"
+    return Staff(
+        *(
+            bearer(create_token(path, role=role, name=f"{role.value}-甲"))
+            for role in (Role.CLERK, Role.REVIEWER, Role.PUBLISHER, Role.ADMIN)
+        )
+    )
+
+
+@pytest.fixture
+def embedded(tmp_path: Path) -> Iterator[tuple[TestClient, Staff]]:
+    """All four services in one process on the embedded bus, as ``gongkai up`` runs them."""
+    settings = Settings(
+        data_dir=tmp_path,
+        bus="embedded",
+        index="embedded",
+        environment="test",
+        clock="2026-06-01T10:00:00+08:00",
+    )
+    staff = make_staff(tmp_path)
+    platform = Platform(settings, [service_builder(name) for name in SERVICE_NAMES])
+    with TestClient(platform.app()) as client:
+        yield client, staff

@@ -1,0 +1,37 @@
+"""The walking skeleton in one process on the embedded bus and index."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.e2e.conftest import Staff
+from tests.e2e.scenario import Routes, run_skeleton
+
+
+def test_a_submitted_document_is_reviewed_published_found_and_counted(
+    embedded: tuple[TestClient, Staff],
+) -> None:
+    client, staff = embedded
+    doc_id = run_skeleton(Routes(client, client, client, client), clerk=staff.clerk, reviewer=staff.reviewer)
+    page = client.get(f"/documents/{doc_id}")
+    assert page.status_code == 200
+    assert "国民经济和社会发展计划" in page.text
+    summary = client.get("/api/v1/stats/summary", params={"year": 2026}, headers=staff.clerk).json()
+    assert summary["documents"]["published"] == 1
+    assert summary["documents"]["by_category"] == {"art20.3": 1}
+    assert (
+        client.get("/api/v1/stats/summary", params={"year": 2025}, headers=staff.clerk).json()["documents"]["published"]
+        == 0
+    )
+
+
+def test_health_readiness_and_metrics(embedded: tuple[TestClient, Staff]) -> None:
+    client, _ = embedded
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").status_code == 200
+    metrics = client.get("/metrics")
+    assert metrics.headers["content-type"].startswith("text/plain")
+    names = {line.split(" ")[2] for line in metrics.text.splitlines() if line.startswith("# TYPE")}
+    assert {n for n in names if not n.startswith(("python_", "process_"))} <= {
+        n for n in names if n.startswith("gongkai_")
+    }
