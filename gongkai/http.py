@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -147,6 +147,40 @@ Publisher = Annotated[Principal, Depends(requires(Role.PUBLISHER))]
 Staff = Annotated[Principal, Depends(requires(Role.CLERK, Role.REVIEWER, Role.PUBLISHER))]
 
 
+HTTP_REQUESTS = Counter(
+    "gongkai_http_requests_total", "HTTP requests by route template, method and status.", ["route", "method", "status"]
+)
+HTTP_SECONDS = Histogram("gongkai_http_request_duration_seconds", "HTTP request latency by route template.", ["route"])
+
+
+class RequestMetrics:
+    """Counts and times requests. Labels use the route template (``/api/v1/documents/{doc_id}``),
+    never the raw path or query string, so no id or search term reaches a label."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def remember(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, remember)
+        finally:
+            template = getattr(scope.get("route"), "path", "unmatched")  # the router fills scope in place
+            HTTP_REQUESTS.labels(template, scope["method"], str(status)).inc()
+            HTTP_SECONDS.labels(template).observe(time.perf_counter() - start)
+
+
 def create_app(
     *,
     title: str,
@@ -164,6 +198,7 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(UnicodeDecodeError, _on_unicode_error)
     app.add_exception_handler(Exception, _on_unexpected)
+    app.add_middleware(RequestMetrics)
     app.add_middleware(IdempotencyKeys, db=idempotency)
     app.add_middleware(BodyLimit, limit=max_body_bytes)  # added last: the outermost, before anything reads
     app.include_router(_operations_router(ready))

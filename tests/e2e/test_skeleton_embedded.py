@@ -35,3 +35,16 @@ def test_health_readiness_and_metrics(embedded: tuple[TestClient, Staff]) -> Non
     assert {n for n in names if not n.startswith(("python_", "process_"))} <= {
         n for n in names if n.startswith("gongkai_")
     }
+
+
+def test_request_metrics_are_labelled_by_route_template_never_by_raw_path(embedded: tuple[TestClient, Staff]) -> None:
+    client, _ = embedded
+    secret_id = "b" * 32
+    client.get(f"/api/v1/public/documents/{secret_id}")
+    client.get("/api/v1/search", params={"q": "张三 13812345678"})
+    text = client.get("/metrics").text
+    assert 'route="/api/v1/public/documents/{doc_id}"' in text
+    assert 'route="/api/v1/search"' in text
+    assert secret_id not in text
+    assert "13812345678" not in text
+    assert "张三" not in text
