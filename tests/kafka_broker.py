@@ -77,12 +77,16 @@ def running_broker() -> Iterator[Broker]:
 
 
 def kafka_settings_env(broker: Broker) -> dict[str, str]:
-    """Environment for services under test: short group timeouts; idempotence off on Tansu."""
+    """Environment for services under test: short group timeouts; idempotence off on Tansu.
+
+    A stock Kafka broker refuses sessions under 6 s (``group.min.session.timeout.ms``).
+    """
+    session, heartbeat = ("3000", "500") if broker.is_tansu else ("6000", "1000")
     env = {
         "GONGKAI_BUS": f"kafka://{broker.bootstrap}",
-        "GONGKAI_KAFKA_SESSION_TIMEOUT_MS": "3000",
-        "GONGKAI_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-        "GONGKAI_KAFKA_REBALANCE_TIMEOUT_MS": "3000",
+        "GONGKAI_KAFKA_SESSION_TIMEOUT_MS": session,
+        "GONGKAI_KAFKA_HEARTBEAT_INTERVAL_MS": heartbeat,
+        "GONGKAI_KAFKA_REBALANCE_TIMEOUT_MS": session,
     }
     if broker.is_tansu:
         env["GONGKAI_KAFKA_IDEMPOTENCE"] = "false"
