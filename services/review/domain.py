@@ -48,6 +48,11 @@ _TRANSITIONS: dict[tuple[DocumentStatus, str], DocumentStatus] = {
     (DocumentStatus.IN_REVIEW, ReviewDecision.REJECT): DocumentStatus.REJECTED,
     (DocumentStatus.APPROVED, "publish"): DocumentStatus.PUBLISHED,
     (DocumentStatus.PUBLISHED, "withdraw"): DocumentStatus.WITHDRAWN,
+    # Decisions and publications travel on different topics, and Kafka orders only within a
+    # partition: "published" may be seen before the approval that caused it. Both are facts.
+    (DocumentStatus.IN_REVIEW, "publish"): DocumentStatus.PUBLISHED,
+    (DocumentStatus.PUBLISHED, ReviewDecision.APPROVE): DocumentStatus.PUBLISHED,
+    (DocumentStatus.PUBLISHED, ReviewDecision.REDACT): DocumentStatus.PUBLISHED,
 }
 
 
