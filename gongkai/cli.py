@@ -46,6 +46,9 @@ def _serve(settings: Settings, names: Sequence[str]) -> None:
         level=os.environ.get("GONGKAI_LOG_LEVEL", "INFO"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # The Kafka clients log whole records at DEBUG: never let personal data reach the logs.
+    for noisy in ("aiokafka", "kafka"):
+        logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLogger().level))
     platform = Platform(settings, [service_builder(n) for n in names])
     where = f"http://{settings.host}:{settings.port}"
     click.echo(f"Gongkai {'+'.join(names)} on {where} (bus: {settings.bus_kind}, data: {settings.data_dir})")

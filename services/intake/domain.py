@@ -22,7 +22,8 @@ class DocumentDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Annotated[Line, StringConstraints(max_length=300)]
-    body: Annotated[str, StringConstraints(min_length=1, max_length=500_000)]
+    # 200,000 characters keep every event well under Kafka's default 1 MB message limit.
+    body: Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
     category: Annotated[Line, StringConstraints(max_length=40)] = Field(
         description="An Art. 20 item (art20.1 … art20.15) or an agency category"
     )

@@ -262,3 +262,12 @@ def test_an_idempotency_key_reused_with_another_body_is_refused(embedded: Client
     assert_problem(
         client.post("/api/v1/documents", json=DRAFT, headers={**staff.clerk, "Idempotency-Key": "x" * 201}), 400
     )
+
+
+def test_a_body_text_over_the_event_size_limit_is_refused(embedded: Client) -> None:
+    client, staff = embedded
+    problem = assert_problem(
+        client.post("/api/v1/documents", json={**DRAFT, "body": "x" * 200_001}, headers=staff.clerk), 422
+    )
+    assert [e["field"] for e in problem["errors"]] == ["body"]
+    nothing_recorded(client, staff)
