@@ -15,13 +15,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gongkai.auth import Principal, Role, verify_token
 from gongkai.db import Database
 from gongkai.idempotency import IdempotencyKeys
+from gongkai.metrics import REGISTRY
 from gongkai.problems import FieldProblem, Problem, problem_response
 
 __all__ = ["BodyLimit", "StaffAuth", "create_app", "requires"]

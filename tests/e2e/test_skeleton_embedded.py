@@ -32,9 +32,9 @@ def test_health_readiness_and_metrics(embedded: tuple[TestClient, Staff]) -> Non
     metrics = client.get("/metrics")
     assert metrics.headers["content-type"].startswith("text/plain")
     names = {line.split(" ")[2] for line in metrics.text.splitlines() if line.startswith("# TYPE")}
-    assert {n for n in names if not n.startswith(("python_", "process_"))} <= {
-        n for n in names if n.startswith("gongkai_")
-    }
+    assert "gongkai_process_resident_memory_bytes" in names
+    assert all(name.startswith("gongkai_") for name in names), sorted(names)
+    assert "_created" not in metrics.text
 
 
 def test_request_metrics_are_labelled_by_route_template_never_by_raw_path(embedded: tuple[TestClient, Staff]) -> None:
