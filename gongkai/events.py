@@ -22,13 +22,18 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "CATALOG",
     "TOPICS",
+    "DocType",
     "DocumentPublished",
     "DocumentReviewed",
     "DocumentSubmitted",
+    "DocumentValidityChanged",
+    "DocumentWithdrawn",
     "Envelope",
     "EventSpec",
+    "Redaction",
     "Topic",
     "UnknownEventType",
+    "Validity",
     "dead_letter_topic",
     "derived_event_id",
     "new_event",
@@ -101,9 +106,17 @@ class EventData(BaseModel):
 
 # --- Documents (主动公开) --------------------------------------------------------------------
 
+#: 文种: 规章, 行政规范性文件, or anything else. Feeds table 二 of the annual report.
+DocType = Literal["regulation", "normative", "other"]
+#: 效力状态: 现行有效, 已修改, 已废止.
+Validity = Literal["in_force", "amended", "repealed"]
+Decision = Literal["approve", "reject", "redact", "escalate"]
+
 
 class DocumentSubmitted(EventData):
-    """A clerk submitted a draft for proactive disclosure; the text is already normalised."""
+    """A draft entered confidentiality review: new (``document.submitted``) or a corrected
+    revision of a document (``document.revised``). ``title`` and ``body`` are the cleaned text;
+    ``original_*`` keep what the clerk sent when the clean-up changed it."""
 
     title: str
     body: str
@@ -111,27 +124,55 @@ class DocumentSubmitted(EventData):
     department: str
     doc_number: str | None = None
     formed_on: date | None = None
+    doc_type: DocType = "other"
+    revision: int = Field(default=1, ge=1)
+    original_title: str | None = None
+    original_body: str | None = None
+    already_published_at: datetime | None = Field(
+        default=None, description="archive imports that were public before: they keep this publication date"
+    )
+    source_file: str | None = Field(default=None, description="archive imports: the file it came from")
+
+
+class Redaction(EventData):
+    """``text[start:end]`` of ``title + "\n" + body`` is replaced by a visible mark, for ``reason``."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=1)
+    reason: str
 
 
 class DocumentReviewed(EventData):
     """The confidentiality review (保密审查, 条例 Art. 17) decided on a document.
 
-    On approval the event carries the text to publish, so publish needs no other state.
+    On approval (``approve`` or ``redact``) the event carries the text to publish, redactions
+    applied, so publish needs no other state. ``escalate`` sends it to the secrecy administration;
+    its answer is a later decision. ``rereview_on`` (Art. 18) is set for rejected items.
     """
 
-    decision: Literal["approve", "reject", "redact"]
+    decision: Decision
     comment: str = ""
     reviewer: str
+    revision: int = Field(default=1, ge=1)
+    redactions: list[Redaction] = Field(default_factory=list)
+    rereview_on: date | None = None
     title: str | None = None
     body: str | None = None
     category: str | None = None
     department: str | None = None
     doc_number: str | None = None
     formed_on: date | None = None
+    doc_type: DocType = "other"
+    published_at: datetime | None = Field(default=None, description="kept from an archive import")
 
 
 class DocumentPublished(EventData):
-    """A document is on the public portal. Public stream: no personal data."""
+    """A document is on the public portal (``document.published``), or a corrected revision
+    replaced it (``document.corrected``). Public stream: redacted text only, no personal data.
+
+    ``version`` orders every public change of one document (microseconds of the causing decision):
+    consumers keep the highest, so replays and late events are harmless.
+    """
 
     title: str
     body: str
@@ -139,8 +180,29 @@ class DocumentPublished(EventData):
     department: str
     doc_number: str | None = None
     formed_on: date | None = None
+    doc_type: DocType = "other"
+    validity: Validity = "in_force"
     published_at: datetime
-    revision: int = Field(default=1, ge=1, description="bumped by corrections; the index keeps the newest")
+    revision: int = Field(default=1, ge=1, description="1 for the first publication, then one per correction")
+    version: int = Field(default=1, ge=1)
+
+
+class DocumentWithdrawn(EventData):
+    """A publisher took a document off the portal and out of search. Public stream."""
+
+    reason: str
+    withdrawn_at: datetime
+    version: int = Field(ge=1)
+
+
+class DocumentValidityChanged(EventData):
+    """A regulation was amended (已修改) or repealed (已废止); it stays public, labelled. Public stream."""
+
+    validity: Validity
+    effective_on: date
+    replaced_by: str | None = Field(default=None, description="id of the document that replaces it")
+    note: str = ""
+    version: int = Field(ge=1)
 
 
 @dataclass(frozen=True)
@@ -157,13 +219,33 @@ CATALOG: dict[str, EventSpec] = {
     spec.type: spec
     for spec in (
         EventSpec("document.submitted", Topic.DOCUMENTS, DocumentSubmitted, 1, "A draft entered review."),
+        EventSpec("document.revised", Topic.DOCUMENTS, DocumentSubmitted, 1, "A corrected revision entered review."),
         EventSpec("document.reviewed", Topic.DOCUMENTS, DocumentReviewed, 1, "A reviewer decided."),
         EventSpec(
-            "document.published",
+            "document.published", Topic.PUBLIC_DOCUMENTS, DocumentPublished, 1, "A document was published.", public=True
+        ),
+        EventSpec(
+            "document.corrected",
             Topic.PUBLIC_DOCUMENTS,
             DocumentPublished,
             1,
-            "A document was published on the portal.",
+            "A corrected revision replaced a published document.",
+            public=True,
+        ),
+        EventSpec(
+            "document.withdrawn",
+            Topic.PUBLIC_DOCUMENTS,
+            DocumentWithdrawn,
+            1,
+            "A document was taken off the portal.",
+            public=True,
+        ),
+        EventSpec(
+            "document.validity_changed",
+            Topic.PUBLIC_DOCUMENTS,
+            DocumentValidityChanged,
+            1,
+            "A regulation was amended or repealed; it stays public.",
             public=True,
         ),
     )
