@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck unit kafka bench lock clean schemas
+.PHONY: run test lint typecheck unit kafka bench bench-search browser lock clean schemas
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -17,7 +17,7 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/gongkai up
 
-test: lint typecheck
+test: browser lint typecheck
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -35,6 +35,16 @@ kafka: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.bus
+
+# Search benchmark: 100,000 synthetic documents (minutes); DOCS=5000 for a quick look.
+bench-search: $(STAMP)
+	$(BIN)/python -m bench.search --docs $(or $(DOCS),100000)
+
+# System packages the browser test needs (Debian's chromium and a CJK font); a no-op once installed.
+# Outside CI a machine without root or apt only warns: the browser test then skips and says why.
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	  chromium fonts-wqy-microhei) || { test "$$CI" != true && echo "warning: chromium not installed"; }
 
 schemas: $(STAMP)
 	$(BIN)/gongkai schemas --out docs/events

@@ -1,4 +1,4 @@
-"""The SearchIndex port and its adapters: ``embedded`` (SQLite FTS5); Elasticsearch to come.
+"""The SearchIndex port and its adapters: ``embedded`` (SQLite FTS5) and Elasticsearch.
 
 >>> from pathlib import Path
 >>> from gongkai.settings import Settings
@@ -10,9 +10,11 @@
 from __future__ import annotations
 
 from gongkai.index.base import (
+    DOC_TYPES,
     FACETS,
     MAX_PAGE_SIZE,
     MAX_RESULT_WINDOW,
+    VALIDITIES,
     Hit,
     IndexedDocument,
     InvalidQuery,
@@ -24,9 +26,11 @@ from gongkai.index.sqlite import SqliteIndex
 from gongkai.settings import Settings
 
 __all__ = [
+    "DOC_TYPES",
     "FACETS",
     "MAX_PAGE_SIZE",
     "MAX_RESULT_WINDOW",
+    "VALIDITIES",
     "Hit",
     "IndexedDocument",
     "InvalidQuery",
@@ -38,8 +42,14 @@ __all__ = [
 ]
 
 
-def open_index(settings: Settings) -> SearchIndex:
-    """The adapter the settings name: ``embedded`` by default, an Elasticsearch URL for scale."""
+def open_index(settings: Settings, *, name: str = "gongkai-documents") -> SearchIndex:
+    """The adapter the settings name: ``embedded`` by default, an Elasticsearch URL for scale.
+
+    ``name`` is the Elasticsearch alias (tests use their own); the embedded index is always
+    ``index.db`` in the data directory.
+    """
     if settings.index == "embedded":
         return SqliteIndex(settings.path("index.db"), timezone=settings.timezone)
-    raise NotImplementedError("Elasticsearch adapter: see issue 4")
+    from gongkai.index.elastic import ElasticIndex
+
+    return ElasticIndex(settings.index, alias=name, timezone=settings.timezone)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import html
+import itertools
 import os
 import random
 import re
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,23 +27,34 @@ from gongkai.index import (
 from gongkai.settings import Settings
 
 CST = ZoneInfo("Asia/Shanghai")
+_SESSION = uuid.uuid4().hex[:8]
+_NAMES = itertools.count()
+
+Opener = Callable[[], SearchIndex]
 
 
 @pytest.fixture(params=["sqlite", "elastic"])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
+    """Opens the adapter under test; every call opens the same index (as a restart would)."""
     if request.param == "elastic":
         url = os.environ.get("ELASTICSEARCH_URL")
         if not url:
             pytest.skip("ELASTICSEARCH_URL is not set")
-        return Settings(index=url, data_dir=tmp_path)
-    return Settings(index="embedded", data_dir=tmp_path)
+        settings = Settings(index=url, data_dir=tmp_path)
+        name = f"gongkai-test-{_SESSION}-{next(_NAMES)}"
+        return lambda: open_index(settings, name=name)
+    settings = Settings(index="embedded", data_dir=tmp_path)
+    return lambda: open_index(settings)
 
 
 @pytest.fixture
-async def index(settings: Settings) -> AsyncIterator[SearchIndex]:
-    opened = open_index(settings)
+async def index(opener: Opener) -> AsyncIterator[SearchIndex]:
+    opened = opener()
     await opened.start()
     yield opened
+    drop = getattr(opened, "drop", None)  # Elasticsearch: remove the test's indices
+    if drop is not None:
+        await drop()
     await opened.close()
 
 
@@ -55,6 +68,8 @@ def doc(
     doc_number: str | None = None,
     published: datetime = datetime(2026, 1, 15, 9, 30, tzinfo=CST),
     version: int = 1,
+    doc_type: str = "other",
+    validity: str = "in_force",
 ) -> IndexedDocument:
     return IndexedDocument(
         id=id,
@@ -65,6 +80,8 @@ def doc(
         doc_number=doc_number,
         published_at=published,
         version=version,
+        doc_type=doc_type,
+        validity=validity,
     )
 
 
@@ -122,9 +139,20 @@ async def ids(
     category: str | None = None,
     department: str | None = None,
     year: int | None = None,
+    validity: str | None = None,
+    published_from: date | None = None,
+    published_to: date | None = None,
 ) -> list[str]:
-    result = await index.search(SearchQuery(q=q, category=category, department=department, year=year))
-    return [hit.id for hit in result.hits]
+    query = SearchQuery(
+        q=q,
+        category=category,
+        department=department,
+        year=year,
+        validity=validity,
+        published_from=published_from,
+        published_to=published_to,
+    )
+    return [hit.id for hit in (await index.search(query)).hits]
 
 
 def visible_text(fragment: str) -> str:
@@ -148,9 +176,9 @@ async def test_count_counts_live_documents_only(corpus: SearchIndex) -> None:
     assert await corpus.count() == 3
 
 
-async def test_the_index_keeps_its_documents_across_a_restart(settings: Settings, corpus: SearchIndex) -> None:
+async def test_the_index_keeps_its_documents_across_a_restart(opener: Opener, corpus: SearchIndex) -> None:
     await corpus.close()
-    async with open_index(settings) as reopened:
+    async with opener() as reopened:
         assert await reopened.count() == 4
         assert await ids(reopened, "重大建设项目") == [PROJECTS.id]
 
@@ -431,6 +459,7 @@ async def test_facets_count_the_matches_by_category_department_and_year(corpus: 
         "category": {"art20.3": 1, "art20.1": 1},
         "department": {"市人民政府办公厅": 1, "市生态环境局": 1},
         "year": {"2026": 1, "2025": 1},
+        "validity": {"in_force": 2},
     }
 
 
@@ -446,7 +475,9 @@ async def test_a_facet_ignores_its_own_filter_but_honours_the_others(corpus: Sea
 async def test_an_empty_index_has_no_hits_and_no_facet_values(index: SearchIndex) -> None:
     result = await index.search(SearchQuery(q="重大建设项目"))
 
-    assert result == SearchResult(total=0, hits=[], facets={"category": {}, "department": {}, "year": {}})
+    assert result == SearchResult(
+        total=0, hits=[], facets={"category": {}, "department": {}, "year": {}, "validity": {}}
+    )
 
 
 @pytest.mark.parametrize("page, size", [(0, 10), (1, 0), (1, 101), (1001, 10)])
@@ -531,4 +562,367 @@ async def test_every_mark_encloses_query_text(corpus: SearchIndex) -> None:
     result = await corpus.search(SearchQuery(q="重大建设项目 发改委"))
 
     marked = [m for hit in result.hits for m in re.findall(r"<mark>(.*?)</mark>", hit.title + hit.snippet)]
-    assert set(marked) == {"重大建设项目", "发改委"}
+    # 发改委 is short for 发展和改革委员会: either spelling is a match.
+    assert set(marked) <= {"重大建设项目", "发改委", "发展和改革委员会"}
+    assert {"重大建设项目", "发改委"} <= set(marked)
+
+
+# --- document type, validity and dates -----------------------------------------------------------
+
+
+async def test_type_and_validity_read_back_and_show_on_hits(index: SearchIndex) -> None:
+    rule = doc("rule-1", "市政府规章制定程序规定", "规章", doc_type="regulation", validity="amended")
+    assert await index.upsert(rule)
+
+    assert await index.get("rule-1") == rule
+    [hit] = (await index.search(SearchQuery(q="规章"))).hits
+    assert (hit.doc_type, hit.validity) == ("regulation", "amended")
+
+
+async def test_a_validity_change_relabels_the_document_as_of_its_version(index: SearchIndex) -> None:
+    await index.upsert(doc("rule-2", "市容管理办法", "市容", doc_type="regulation", version=5))
+
+    assert await index.set_validity("rule-2", "repealed", 6)
+    assert not await index.set_validity("rule-2", "in_force", 6)
+    assert not await index.set_validity("rule-2", "in_force", 3)
+    assert not await index.set_validity("never-published", "repealed", 9)
+
+    stored = await index.get("rule-2")
+    assert stored is not None and (stored.validity, stored.version, stored.title) == ("repealed", 6, "市容管理办法")
+    assert await ids(index, "市容", validity="repealed") == ["rule-2"]
+    assert await ids(index, "市容", validity="in_force") == []
+    assert not await index.upsert(doc("rule-2", "市容管理办法", version=6))
+
+
+async def test_a_withdrawn_document_cannot_be_relabelled(index: SearchIndex) -> None:
+    await index.upsert(doc("rule-3", "停车管理办法", version=1))
+    await index.delete("rule-3", 2)
+
+    assert not await index.set_validity("rule-3", "repealed", 3)
+    assert await index.get("rule-3") is None
+
+
+async def test_validity_is_a_facet_and_a_filter(index: SearchIndex) -> None:
+    for n, validity in enumerate(["in_force", "in_force", "amended", "repealed"]):
+        await index.upsert(doc(f"reg-{n}", f"第{n}号规章", "规章", validity=validity))
+
+    result = await index.search(SearchQuery(q="规章", validity="in_force"))
+
+    assert result.total == 2
+    assert result.facets["validity"] == {"in_force": 2, "amended": 1, "repealed": 1}
+    assert await ids(index, validity="amended") == ["reg-2"]
+
+
+async def test_a_date_range_includes_both_days_in_china(index: SearchIndex) -> None:
+    days = {
+        "d-0131": (1, 31, 23),
+        "d-0201": (2, 1, 0),
+        "d-0215": (2, 15, 12),
+        "d-0228": (2, 28, 23),
+        "d-0301": (3, 1, 0),
+    }
+    for id_, (month, day, hour) in days.items():
+        await index.upsert(doc(id_, "月度工作简报", published=datetime(2026, month, day, hour, 30, tzinfo=CST)))
+
+    february = await ids(index, "简报", published_from=date(2026, 2, 1), published_to=date(2026, 2, 28))
+    assert february == ["d-0228", "d-0215", "d-0201"]
+    assert await ids(index, published_from=date(2026, 2, 20)) == ["d-0301", "d-0228"]
+    assert await ids(index, published_to=date(2026, 1, 31)) == ["d-0131"]
+    result = await index.search(SearchQuery(published_from=date(2026, 2, 1), published_to=date(2026, 2, 28)))
+    assert result.total == 3 and result.facets["year"] == {"2026": 3}
+
+
+def test_a_date_range_that_ends_before_it_starts_is_refused() -> None:
+    with pytest.raises(InvalidQuery):
+        SearchQuery(published_from=date(2026, 3, 1), published_to=date(2026, 2, 1))
+
+
+def test_unknown_types_and_validities_are_refused() -> None:
+    with pytest.raises(ValueError):
+        doc("x", "标题", doc_type="law")
+    with pytest.raises(ValueError):
+        doc("x", "标题", validity="dead")
+    with pytest.raises(InvalidQuery):
+        SearchQuery(validity="dead")
+
+
+async def test_many_documents_at_once_follow_the_same_version_rules(index: SearchIndex) -> None:
+    await index.upsert(doc("batch-1", "旧的标题", version=5))
+    await index.delete("batch-2", 3)
+
+    written = await index.upsert_many(
+        [
+            doc("batch-1", "更旧的标题", version=4),
+            doc("batch-2", "迟到的标题", version=2),
+            doc("batch-3", "第一版标题", version=1),
+            doc("batch-3", "第二版标题", version=2),
+            doc("batch-4", "新的标题", version=1),
+        ]
+    )
+
+    assert written == 2
+    assert (await index.get("batch-1")) == doc("batch-1", "旧的标题", version=5)
+    assert await index.get("batch-2") is None
+    assert (await index.get("batch-3")) == doc("batch-3", "第二版标题", version=2)
+    assert await index.count() == 3
+
+
+# --- Chinese: scripts, new words, abbreviations ----------------------------------------------------
+
+
+async def test_simplified_queries_find_traditional_documents_and_back(index: SearchIndex) -> None:
+    await index.upsert(
+        doc("tw", "關於加強個人資訊保護的實施辦法", "為規範數據處理活動，保障個人資訊權益，制定本辦法。")
+    )
+    await index.upsert(doc("cn", "关于开展营商环境评价的通知", "各区要对照评价指标体系，认真开展自评工作。"))
+
+    assert await ids(index, "个人资讯保护") == ["tw"]
+    assert await ids(index, "实施办法") == ["tw"]
+    assert await ids(index, "營商環境評價") == ["cn"]
+    assert await ids(index, "開展") == ["cn"]
+    [hit] = (await index.search(SearchQuery(q="个人资讯"))).hits
+    assert "<mark>個人資訊</mark>" in hit.title
+
+
+async def test_new_words_the_dictionary_does_not_know_are_found(index: SearchIndex) -> None:
+    await index.upsert(doc("lg", "临港翠澜片区控制性详细规划公示", "临港翠澜片区位于滨江新城东侧。"))
+    await index.upsert(doc("dt", "数字孪生城市建设三年行动计划", "建设城市信息模型平台。"))
+    await index.upsert(doc("other", "滨江新城公共服务设施规划", "新城东侧规划建设学校。"))
+
+    assert await ids(index, "翠澜") == ["lg"]
+    assert await ids(index, "临港翠澜片区") == ["lg"]
+    assert await ids(index, "孪生城市") == ["dt"]
+    assert await ids(index, "澜片") == ["lg"]
+
+
+async def test_abbreviations_find_full_names_and_back(index: SearchIndex) -> None:
+    await index.upsert(doc("full", "市发展和改革委员会关于价格监测的通知", "请各区发展和改革委员会做好监测。"))
+    await index.upsert(doc("short", "市住建局关于物业管理的通知", "市住建局负责组织实施。"))
+
+    assert await ids(index, "发改委") == ["full"]
+    assert await ids(index, "住房和城乡建设局") == ["short"]
+    assert await ids(index, "發改委") == ["full"]
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "长" * 10_000,
+        "a" * 10_000,
+        "\x00\x01\x1f\x7f\u200b\ufeff",
+        "\ud800重大",
+        "\u202e项目建设",
+        "<img src=x onerror=alert(1)>",
+        "SELECT * FROM terms WHERE 1=1; --",
+        "重大 NEAR/2 项目",
+        "title_words:重大 OR body_grams:项目",
+        "重 大 建 设 项 目",
+        "🙂🙂",
+        "\U00020000\U0002a700",
+    ],
+)
+async def test_hostile_and_strange_queries_are_searched_as_text(corpus: SearchIndex, q: str) -> None:
+    result = await corpus.search(SearchQuery(q=q))
+
+    assert 0 <= result.total <= len(CORPUS)
+    for hit in result.hits:
+        assert "<img" not in hit.title + hit.snippet
+
+
+# --- rebuilding ----------------------------------------------------------------------------------
+
+
+async def test_a_rebuild_swaps_the_whole_index_at_once(index: SearchIndex) -> None:
+    await index.upsert(doc("old-1", "旧索引里的通知", "旧的内容"))
+
+    async def fill(fresh: SearchIndex) -> None:
+        assert await fresh.count() == 0
+        await fresh.upsert_many([doc("new-1", "新索引里的通知", "新的内容"), doc("new-2", "新索引里的公告")])
+        # Until the swap, searches answer from the old index.
+        assert await ids(index, "通知") == ["old-1"]
+
+    await index.rebuild(fill)
+
+    assert set(await ids(index, "新索引")) == {"new-1", "new-2"}
+    assert await index.get("old-1") is None
+    assert await index.count() == 2
+
+
+async def test_search_keeps_answering_while_a_rebuild_runs(opener: Opener, index: SearchIndex) -> None:
+    await index.upsert_many([doc(f"keep-{n}", f"第{n}期工作简报", "简报") for n in range(20)])
+    other = opener()  # another process serving the portal
+    await other.start()
+    answers: list[int] = []
+    done = asyncio.Event()
+
+    async def keep_searching() -> None:
+        while not done.is_set():
+            answers.append((await other.search(SearchQuery(q="简报"))).total)
+            await asyncio.sleep(0)
+
+    async def fill(fresh: SearchIndex) -> None:
+        for n in range(20):
+            await fresh.upsert(doc(f"keep-{n}", f"第{n}期工作简报", "简报"))
+            await asyncio.sleep(0.005)
+        await fresh.upsert(doc("keep-new", "第20期工作简报", "简报"))
+
+    searching = asyncio.create_task(keep_searching())
+    try:
+        await index.rebuild(fill)
+        for _ in range(3):  # the other reader moves to the new index at its next search
+            answers.append((await other.search(SearchQuery(q="简报"))).total)
+    finally:
+        done.set()
+        await searching
+        await other.close()
+
+    assert len(answers) > 3
+    assert set(answers) <= {20, 21}
+    assert answers[-1] == 21
+
+
+async def test_a_failed_rebuild_leaves_the_live_index_alone(index: SearchIndex) -> None:
+    await index.upsert(doc("stay", "保留的通知"))
+
+    async def fill(fresh: SearchIndex) -> None:
+        await fresh.upsert(doc("lost", "不应出现的通知"))
+        raise RuntimeError("the event log could not be read")
+
+    with pytest.raises(RuntimeError):
+        await index.rebuild(fill)
+
+    assert await ids(index, "通知") == ["stay"]
+
+
+# --- relevance -----------------------------------------------------------------------------------
+# A small agency's documents and what a visitor expects on top. Both scripts, words the
+# dictionary does not know, abbreviations, and title matches against passing mentions.
+
+
+def _published(month: int) -> datetime:
+    return datetime(2025, month, 10, 9, 0, tzinfo=CST)
+
+
+RELEVANCE_CORPUS = [
+    doc(
+        "hpf",
+        "住房公积金提取管理办法",
+        "第一条 为规范住房公积金提取，保障缴存职工合法权益，制定本办法。"
+        "第二条 职工购买自住住房的，可以提取住房公积金。",
+        category="art20.1",
+        department="市住房公积金管理中心",
+        published=_published(3),
+    ),
+    doc(
+        "hpf-mention",
+        "关于2025年上半年政务服务工作的报告",
+        "上半年共办理社保、医保、住房公积金提取等高频事项12万件，群众满意率98%。",
+        category="art20.15",
+        department="市政务服务数据管理局",
+        published=_published(7),
+    ),
+    doc(
+        "biz",
+        "关于进一步优化营商环境的若干措施",
+        "为持续优化营商环境，激发市场主体活力，制定以下措施。",
+        category="art20.3",
+        department="市发展和改革委员会",
+        published=_published(2),
+    ),
+    doc(
+        "biz-mention",
+        "市市场监督管理局2025年工作总结",
+        "全年新增市场主体3.2万户。营商环境评价中，开办企业指标位列全省第一。开展食品安全抽检1.5万批次。",
+        category="art20.13",
+        department="市市场监督管理局",
+        published=_published(12),
+    ),
+    doc(
+        "tw-elder",
+        "高齡津貼發放實施細則",
+        "年滿八十周歲的本市戶籍老年人，按月發放高齡津貼。津貼標準每年調整一次。",
+        category="art20.11",
+        department="市民政局",
+        published=_published(5),
+    ),
+    doc(
+        "elder-mention",
+        "市民政局2025年部门预算",
+        "预算安排养老服务补贴、高龄津贴等民生支出2.3亿元。",
+        category="art20.7",
+        department="市民政局",
+        published=_published(1),
+    ),
+    doc(
+        "park",
+        "临港翠澜片区控制性详细规划批前公示",
+        "临港翠澜片区规划范围东至滨江大道，规划用地面积约320公顷。",
+        category="art20.10",
+        department="市自然资源和规划局",
+        published=_published(6),
+    ),
+    doc(
+        "jobs",
+        "市人社局关于2025年度高校毕业生就业补贴申领的通知",
+        "符合条件的高校毕业生可向市人社局申领一次性就业补贴。",
+        category="art20.11",
+        department="市人力资源和社会保障局",
+        published=_published(4),
+    ),
+    doc(
+        "air",
+        "2025年大气污染防治实施方案",
+        "到2025年底，细颗粒物（PM2.5）年均浓度下降到30微克/立方米。加强VOCs综合治理。",
+        category="art20.13",
+        department="市生态环境局",
+        published=_published(2),
+    ),
+    doc(
+        "air-mention",
+        "市统计局2025年国民经济和社会发展统计公报",
+        "全市地区生产总值增长5.1%。空气质量优良天数比例86%，PM2.5平均浓度32微克/立方米。",
+        category="art20.4",
+        department="市统计局",
+        published=_published(11),
+    ),
+]
+
+#: query → the ids that must come first, in this order.
+RELEVANCE = [
+    ("公积金提取", ["hpf", "hpf-mention"]),
+    ("住房公積金", ["hpf", "hpf-mention"]),
+    ("营商环境", ["biz", "biz-mention"]),
+    ("營商環境", ["biz", "biz-mention"]),
+    ("高龄津贴", ["tw-elder", "elder-mention"]),
+    ("高齡津貼", ["tw-elder", "elder-mention"]),
+    ("翠澜片区", ["park"]),
+    ("人社局 就业补贴", ["jobs"]),
+    ("人力资源和社会保障局", ["jobs"]),
+    ("PM2.5", ["air", "air-mention"]),
+    ("ｐｍ２．５ 浓度", ["air", "air-mention"]),
+    ("vocs", ["air"]),
+]
+
+
+@pytest.fixture
+async def agency(index: SearchIndex) -> SearchIndex:
+    await index.upsert_many(RELEVANCE_CORPUS)
+    return index
+
+
+@pytest.mark.parametrize("q, expected", RELEVANCE, ids=[q for q, _ in RELEVANCE])
+async def test_relevance(agency: SearchIndex, q: str, expected: list[str]) -> None:
+    found = await ids(agency, q)
+
+    assert found[: len(expected)] == expected
+    assert len(found) == len(expected), f"{q}: unexpected extra hits {found[len(expected) :]}"
+
+
+async def test_relevance_facets_agree_with_filtered_hits(agency: SearchIndex) -> None:
+    result = await agency.search(SearchQuery(q="2025年"))
+
+    for name, values in result.facets.items():
+        for value, count in values.items():
+            filtered = SearchQuery(q="2025年", size=100, **{name: int(value) if name == "year" else value})
+            narrowed = await agency.search(filtered)
+            assert narrowed.total == count == len(narrowed.hits), (name, value)
