@@ -157,5 +157,92 @@ def schemas(out: Path) -> None:
         click.echo(path)
 
 
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_data_dir
+@click.option("--category", default=None, help="for files the metadata sidecar does not classify, e.g. art20.1")
+@click.option("--department", default=None, help="for files the sidecar does not attribute, e.g. 办公室")
+@click.option("--doc-type", type=click.Choice(["regulation", "normative", "other"]), default=None)
+@click.option(
+    "--metadata",
+    "metadata_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="a CSV or JSON sidecar for all PATHs (metadata.csv/.json inside folders and zips are read too)",
+)
+@click.option("--already-published", is_flag=True, help="the items were public before: they keep that date")
+@click.option("--dry-run", is_flag=True, help="read and validate everything, publish nothing")
+def import_(
+    paths: tuple[Path, ...],
+    data_dir: Path | None,
+    category: str | None,
+    department: str | None,
+    doc_type: str | None,
+    metadata_file: Path | None,
+    already_published: bool,
+    dry_run: bool,
+) -> None:
+    """Import an archive (.txt .html .docx .pdf files, folders, zips) into review.
+
+    Exit status: 0 all imported, 1 some files failed (the rest were imported), 2 usage error.
+    """
+    import asyncio
+    import contextlib
+
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    from gongkai.vocabulary import is_known_category
+    from services.intake import importer
+
+    if category is not None and not is_known_category(category):
+        raise click.BadParameter("use art20.1 … art20.15", param_hint="--category")
+    sidecar = None
+    if metadata_file is not None:
+        try:
+            sidecar = importer.parse_sidecar(metadata_file.read_bytes(), str(metadata_file))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--metadata") from exc
+    # pypdf logs every repair of a damaged file; the summary already names the file and the reason.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    defaults = importer.ItemMetadata(category=category, department=department, doc_type=doc_type)  # type: ignore[arg-type]
+    options = importer.ImportOptions(defaults=defaults, already_published=already_published)
+    with contextlib.ExitStack() as stack:
+        sources = importer.collect_sources(paths, stack=stack, metadata=sidecar)
+        with tqdm(total=len(sources), unit="file", desc="import") as bar:  # on stderr
+            report = asyncio.run(
+                importer.run_import(
+                    sources,
+                    settings=_settings(data_dir),
+                    options=options,
+                    dry_run=dry_run,
+                    on_file=lambda _: bar.update(),
+                )
+            )
+    for line in importer.summary_lines(report):
+        click.echo(line)
+    raise SystemExit(report.exit_code)
+
+
+@cli.command()
+@_data_dir
+def reindex(data_dir: Path | None) -> None:
+    """Rebuild the search index from the public event stream and swap it in; search keeps answering."""
+    import asyncio
+
+    from tqdm import tqdm
+
+    from gongkai.index.rebuild import reindex as rebuild_index
+
+    bar = tqdm(unit="event", desc="reindex")
+
+    def progress(done: int, total: int) -> None:
+        bar.total, bar.n = total, done
+        bar.refresh()
+
+    live = asyncio.run(rebuild_index(_settings(data_dir), progress=progress))
+    bar.close()
+    click.echo(f"{live} documents live in the new index")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="gongkai")

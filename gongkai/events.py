@@ -110,7 +110,7 @@ class EventData(BaseModel):
 DocType = Literal["regulation", "normative", "other"]
 #: 效力状态: 现行有效, 已修改, 已废止.
 Validity = Literal["in_force", "amended", "repealed"]
-Decision = Literal["approve", "reject", "redact", "escalate"]
+Decision = Literal["approve", "reject", "redact", "escalate", "reopen"]
 
 
 class DocumentSubmitted(EventData):
@@ -147,7 +147,8 @@ class DocumentReviewed(EventData):
 
     On approval (``approve`` or ``redact``) the event carries the text to publish, redactions
     applied, so publish needs no other state. ``escalate`` sends it to the secrecy administration;
-    its answer is a later decision. ``rereview_on`` (Art. 18) is set for rejected items.
+    its answer is a later decision. ``rereview_on`` (Art. 18) is set for rejected items, and
+    ``reopen`` brings a rejected item back into review.
     """
 
     decision: Decision
@@ -164,6 +165,9 @@ class DocumentReviewed(EventData):
     formed_on: date | None = None
     doc_type: DocType = "other"
     published_at: datetime | None = Field(default=None, description="kept from an archive import")
+    published_revision: int | None = Field(
+        default=None, description="the revision public when this one was approved: set means a correction"
+    )
 
 
 class DocumentPublished(EventData):

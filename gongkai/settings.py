@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     handler_backoff_s: float = Field(default=0.05, ge=0)
     embedded_poll_s: float = Field(default=0.5, gt=0, description="safety poll for writers in other processes")
 
+    rereview_months: int = Field(default=12, ge=1, le=60, description="Art. 18: withheld items are re-reviewed")
+
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     clock: str | None = Field(default=None, description="ISO instant to freeze the clock at (tests, drills)")
     timezone: str = "Asia/Shanghai"

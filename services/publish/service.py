@@ -5,8 +5,8 @@ from __future__ import annotations
 from gongkai.events import Topic
 from gongkai.index import open_index
 from gongkai.service import Consumer, ServiceContext, ServiceUnit
-from services.publish.api import router
-from services.publish.handlers import GROUP, PublishHandlers
+from services.publish.api import publisher_router, router
+from services.publish.handlers import GROUP, INDEX_GROUP, IndexProjection, PublishHandlers
 from services.publish.pages import router as pages_router
 
 
@@ -14,8 +14,11 @@ def build(ctx: ServiceContext) -> ServiceUnit:
     index = open_index(ctx.settings)
     return ServiceUnit(
         name="publish",
-        routers=[router(index), pages_router(index)],
-        consumers=[Consumer(GROUP, [Topic.DOCUMENTS], PublishHandlers(ctx.bus, index))],
+        routers=[router(index), publisher_router(ctx, index), pages_router(index)],
+        consumers=[
+            Consumer(GROUP, [Topic.DOCUMENTS], PublishHandlers(ctx.bus, index)),
+            Consumer(INDEX_GROUP, [Topic.PUBLIC_DOCUMENTS], IndexProjection(index)),
+        ],
         start=index.start,
         stop=index.close,
     )

@@ -1,77 +1,114 @@
-"""Review's own state: documents under review and their history, rebuilt from events."""
+"""Review's own state: each document's current revision, its review file and history, rebuilt from events."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict
+from datetime import date
 from typing import Any
 
-from services.review.domain import DocumentStatus, Finding
+from services.review.domain import DocumentStatus
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY,
     status TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    published_revision INTEGER,
     title TEXT NOT NULL,
     body TEXT NOT NULL,
+    original_title TEXT,
+    original_body TEXT,
     category TEXT NOT NULL,
     department TEXT NOT NULL,
     doc_number TEXT,
     formed_on TEXT,
+    doc_type TEXT NOT NULL,
+    validity TEXT NOT NULL DEFAULT 'in_force',
     publish_due TEXT,
     publish_due_provisional INTEGER NOT NULL DEFAULT 0,
     findings TEXT NOT NULL,
+    redactions TEXT NOT NULL DEFAULT '[]',
+    rereview_on TEXT,
+    already_published_at TEXT,
+    source_file TEXT,
     history TEXT NOT NULL,
     submitted_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_status ON documents(status, submitted_at);
+CREATE INDEX IF NOT EXISTS documents_due ON documents(publish_due) WHERE status NOT IN ('published', 'withdrawn');
 """
 
-_COLUMNS = (
-    "id, status, title, body, category, department, doc_number, formed_on, publish_due, "
-    "publish_due_provisional, findings, history, submitted_at"
-)
+_JSON = ("findings", "redactions", "history")
+#: Statuses in which a document still waits for publication (Art. 26 deadline running).
+UNPUBLISHED = ("submitted", "in_review", "escalated", "approved")
 
 
-def insert_document(conn: sqlite3.Connection, row: dict[str, Any], findings: list[Finding]) -> None:
+def upsert_revision(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
+    """Insert a new document, or replace the text of an existing one with a new revision."""
+    values = {k: json.dumps(v, ensure_ascii=False) if k in _JSON else v for k, v in row.items()}
+    columns = ", ".join(values)
+    updates = ", ".join(f"{k} = excluded.{k}" for k in values if k not in ("id", "submitted_at", "history"))
     conn.execute(
-        f"INSERT OR IGNORE INTO documents ({_COLUMNS}) VALUES "
-        "(:id, :status, :title, :body, :category, :department, :doc_number, :formed_on, :publish_due, "
-        ":publish_due_provisional, :findings, :history, :submitted_at)",
-        {**row, "findings": json.dumps([asdict(f) for f in findings], ensure_ascii=False)},
+        f"INSERT INTO documents ({columns}) VALUES ({', '.join(':' + k for k in values)}) "
+        f"ON CONFLICT(id) DO UPDATE SET {updates}",
+        values,
     )
 
 
 def get_document(conn: sqlite3.Connection, doc_id: str) -> dict[str, Any] | None:
-    cur = conn.execute(f"SELECT {_COLUMNS} FROM documents WHERE id = ?", (doc_id,))
+    cur = conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,))
     row = cur.fetchone()
     return _decode(cur, row) if row else None
 
 
 def list_documents(
-    conn: sqlite3.Connection, status: DocumentStatus | None, limit: int, offset: int
+    conn: sqlite3.Connection,
+    *,
+    status: DocumentStatus | None,
+    rereview_due_by: date | None,
+    overdue_on: date | None,
+    limit: int,
+    offset: int,
 ) -> list[dict[str, Any]]:
-    where, args = ("WHERE status = ?", [status.value]) if status else ("", [])
+    clauses, args = [], []
+    if status:
+        clauses.append("status = ?")
+        args.append(status.value)
+    if rereview_due_by:
+        clauses.append("status = 'rejected' AND rereview_on <= ?")
+        args.append(rereview_due_by.isoformat())
+    if overdue_on:
+        clauses.append(f"status IN {UNPUBLISHED} AND publish_due < ?")
+        args.append(overdue_on.isoformat())
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     cur = conn.execute(
-        f"SELECT {_COLUMNS} FROM documents {where} ORDER BY submitted_at, id LIMIT ? OFFSET ?",
-        (*args, limit, offset),
+        f"SELECT * FROM documents {where} ORDER BY submitted_at, id LIMIT ? OFFSET ?", (*args, limit, offset)
     )
     return [_decode(cur, row) for row in cur.fetchall()]
 
 
-def set_status(conn: sqlite3.Connection, doc_id: str, status: DocumentStatus, entry: dict[str, Any]) -> None:
+def update(conn: sqlite3.Connection, doc_id: str, changes: dict[str, Any], entry: dict[str, Any]) -> None:
+    """Set ``changes`` and append ``entry`` to the history, in the caller's transaction."""
     history = json.loads(conn.execute("SELECT history FROM documents WHERE id = ?", (doc_id,)).fetchone()[0])
     history.append(entry)
-    conn.execute(
-        "UPDATE documents SET status = ?, history = ? WHERE id = ?",
-        (status.value, json.dumps(history, ensure_ascii=False), doc_id),
-    )
+    values = {k: json.dumps(v, ensure_ascii=False) if k in _JSON else v for k, v in changes.items()}
+    values["history"] = json.dumps(history, ensure_ascii=False)
+    assignments = ", ".join(f"{k} = :{k}" for k in values)
+    conn.execute(f"UPDATE documents SET {assignments} WHERE id = :id", {**values, "id": doc_id})
+
+
+def count_overdue(conn: sqlite3.Connection, today: date) -> int:
+    """Documents not yet published whose Art. 26 deadline has passed."""
+    row = conn.execute(
+        f"SELECT count(*) FROM documents WHERE status IN {UNPUBLISHED} AND publish_due < ?", (today.isoformat(),)
+    ).fetchone()
+    return int(row[0])
 
 
 def _decode(cur: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
     doc = dict(zip([c[0] for c in cur.description], row, strict=True))
-    doc["findings"] = json.loads(doc["findings"])
-    doc["history"] = json.loads(doc["history"])
+    for key in _JSON:
+        doc[key] = json.loads(doc[key])
     doc["publish_due_provisional"] = bool(doc["publish_due_provisional"])
     return doc

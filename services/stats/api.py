@@ -31,7 +31,8 @@ def router(ctx: ServiceContext, db: Database) -> APIRouter:
             "documents": {
                 "submitted": sum(by["documents_submitted"].values()),
                 "published": sum(by["documents_published"].values()),
-                "withdrawn": 0,
+                "corrected": sum(by["documents_corrected"].values()),
+                "withdrawn": sum(by["documents_withdrawn"].values()),
                 "by_category": dict(sorted(by["documents_published"].items())),
             },
         }

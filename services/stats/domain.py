@@ -24,6 +24,19 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "documents_submitted": ("Documents submitted for proactive disclosure.", ("category",)),
     "documents_reviewed": ("Confidentiality review decisions.", ("decision",)),
     "documents_published": ("Documents published on the portal.", ("category",)),
+    "documents_corrected": ("Corrected revisions that replaced a published document.", ("category",)),
+    "documents_withdrawn": ("Documents taken off the portal.", ()),
+    "documents_validity_changed": ("Regulations marked amended or repealed.", ("validity",)),
+}
+
+#: event type → (counter, the data field that labels it, if any)
+_RULES: dict[str, tuple[str, str | None]] = {
+    "document.submitted": ("documents_submitted", "category"),
+    "document.reviewed": ("documents_reviewed", "decision"),
+    "document.published": ("documents_published", "category"),
+    "document.corrected": ("documents_corrected", "category"),
+    "document.withdrawn": ("documents_withdrawn", None),
+    "document.validity_changed": ("documents_validity_changed", "validity"),
 }
 
 
@@ -41,12 +54,9 @@ def _year(instant: datetime) -> int:
 
 
 def count(event: Envelope) -> list[CounterDelta]:
-    year = _year(event.occurred_at)
-    match event.type:
-        case "document.submitted":
-            return [CounterDelta("documents_submitted", year, (("category", str(event.data["category"])),))]
-        case "document.reviewed":
-            return [CounterDelta("documents_reviewed", year, (("decision", str(event.data["decision"])),))]
-        case "document.published":
-            return [CounterDelta("documents_published", year, (("category", str(event.data["category"])),))]
-    return []
+    rule = _RULES.get(event.type)
+    if rule is None:
+        return []
+    name, field = rule
+    labels = ((field, str(event.data[field])),) if field else ()
+    return [CounterDelta(name, _year(event.occurred_at), labels)]

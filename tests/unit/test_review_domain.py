@@ -54,7 +54,7 @@ def test_the_prescreen_finds_personal_data_and_secrecy_markings_with_their_offse
         ("phone", "13812345678"),
         ("id_number", "110101199003078515"),
         ("email", "li@example.cn"),
-        ("secrecy_marking", "机密★"),
+        ("secrecy_marking", "机密★1年"),
     }
 
 
