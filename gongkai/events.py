@@ -186,6 +186,7 @@ class DocumentPublished(EventData):
     formed_on: date | None = None
     doc_type: DocType = "other"
     validity: Validity = "in_force"
+    replaced_by: str | None = Field(default=None, description="the document that amends or repeals this one")
     published_at: datetime
     revision: int = Field(default=1, ge=1, description="1 for the first publication, then one per correction")
     version: int = Field(default=1, ge=1)

@@ -65,6 +65,7 @@ class IndexedDocument:
     version: int
     doc_type: DocType = "other"
     validity: Validity = "in_force"
+    replaced_by: str | None = None  # the document that amends or repeals this one
 
     def __post_init__(self) -> None:
         if self.published_at.utcoffset() is None:
@@ -188,13 +189,15 @@ class SearchIndex(abc.ABC):
         """Index several documents (adapters batch them); how many were newer than held."""
         return sum([await self.upsert(doc) for doc in docs])
 
-    async def set_validity(self, doc_id: str, validity: Validity, version: int) -> bool:
-        """Relabel the live document ``doc_id`` (已修改, 已废止) as of ``version``; False if it is
-        unknown, withdrawn, or already at an equal or newer version."""
+    async def set_validity(
+        self, doc_id: str, validity: Validity, version: int, *, replaced_by: str | None = None
+    ) -> bool:
+        """Relabel the live document ``doc_id`` (已修改, 已废止, linked to ``replaced_by``) as of
+        ``version``; False if it is unknown, withdrawn, or already at an equal or newer version."""
         current = await self.get(doc_id)
         if current is None or current.version >= version:
             return False
-        return await self.upsert(replace(current, validity=validity, version=version))
+        return await self.upsert(replace(current, validity=validity, version=version, replaced_by=replaced_by))
 
     @abc.abstractmethod
     async def rebuild(self, fill: Callable[[SearchIndex], Awaitable[None]]) -> None:

@@ -119,6 +119,7 @@ def index_body() -> dict[str, Any]:
                 "doc_number": {"type": "keyword"},
                 "doc_type": {"type": "keyword"},
                 "validity": {"type": "keyword"},
+                "replaced_by": {"type": "keyword", "index": False},
                 "published_at": {"type": "date"},
                 "year": {"type": "integer"},
             },
@@ -143,6 +144,7 @@ def document_source(doc: IndexedDocument, *, timezone: ZoneInfo) -> dict[str, An
         "doc_number": doc.doc_number,
         "doc_type": doc.doc_type,
         "validity": doc.validity,
+        "replaced_by": doc.replaced_by,
         "published_at": doc.published_at.isoformat(),
         "year": doc.published_at.astimezone(timezone).year,
     }
@@ -400,11 +402,14 @@ class ElasticIndex(SearchIndex):
     async def delete(self, doc_id: str, version: int) -> bool:
         return await self._put(doc_id, tombstone_source(doc_id, version), es_version(version, deleted=True))
 
-    async def set_validity(self, doc_id: str, validity: Validity, version: int) -> bool:
+    async def set_validity(
+        self, doc_id: str, validity: Validity, version: int, *, replaced_by: str | None = None
+    ) -> bool:
         current = await self.get(doc_id)
         if current is None or current.version >= version:
             return False
-        source = {**document_source(current, timezone=self.timezone), "validity": validity, "version": version}
+        changes = {"validity": validity, "version": version, "replaced_by": replaced_by}
+        source = {**document_source(current, timezone=self.timezone), **changes}
         return await self._put(doc_id, source, es_version(version))
 
     async def upsert_many(self, docs: Iterable[IndexedDocument]) -> int:
@@ -476,6 +481,7 @@ class ElasticIndex(SearchIndex):
             version=int(source["version"]),
             doc_type=source.get("doc_type", "other"),
             validity=source.get("validity", "in_force"),
+            replaced_by=source.get("replaced_by"),
         )
 
     async def count(self) -> int:

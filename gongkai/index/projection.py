@@ -43,6 +43,7 @@ def indexed_document(event: Envelope) -> IndexedDocument:
         version=data.version,
         doc_type=data.doc_type,
         validity=data.validity,
+        replaced_by=data.replaced_by,
     )
 
 
@@ -54,7 +55,7 @@ async def apply_public_event(index: SearchIndex, event: Envelope) -> None:
         await index.delete(event.subject, DocumentWithdrawn.model_validate(event.data).version)
     elif event.type == "document.validity_changed":
         change = DocumentValidityChanged.model_validate(event.data)
-        await index.set_validity(event.subject, change.validity, change.version)
+        await index.set_validity(event.subject, change.validity, change.version, replaced_by=change.replaced_by)
 
 
 async def apply_public_events(index: SearchIndex, events: Iterable[Envelope]) -> int:

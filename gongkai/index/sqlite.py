@@ -52,7 +52,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 #: Bumped whenever the tables or the analysis change: an index of another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS live (
     category TEXT NOT NULL,
     department TEXT NOT NULL,
     validity TEXT NOT NULL,
-    doc_type TEXT NOT NULL
+    doc_type TEXT NOT NULL,
+    replaced_by TEXT
 );
 CREATE TABLE IF NOT EXISTS texts (
     seq INTEGER PRIMARY KEY,
@@ -286,7 +287,8 @@ class SqliteIndex(SearchIndex):
             _remove_live(db, found[1])
         seq = _free_seq(db, _microseconds(doc.published_at))
         db.execute(
-            "INSERT INTO live(seq, id, year, category, department, validity, doc_type) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO live(seq, id, year, category, department, validity, doc_type, replaced_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 seq,
                 doc.id,
@@ -295,6 +297,7 @@ class SqliteIndex(SearchIndex):
                 doc.department,
                 doc.validity,
                 doc.doc_type,
+                doc.replaced_by,
             ),
         )
         db.execute(
@@ -329,15 +332,19 @@ class SqliteIndex(SearchIndex):
             db.execute("INSERT OR REPLACE INTO versions(id, version, seq) VALUES (?, ?, NULL)", (doc_id, version))
         return True
 
-    async def set_validity(self, doc_id: str, validity: Validity, version: int) -> bool:
-        return await self._write(functools.partial(self._set_validity, doc_id, validity, version))
+    async def set_validity(
+        self, doc_id: str, validity: Validity, version: int, *, replaced_by: str | None = None
+    ) -> bool:
+        return await self._write(functools.partial(self._set_validity, doc_id, validity, version, replaced_by))
 
-    def _set_validity(self, doc_id: str, validity: Validity, version: int, db: sqlite3.Connection) -> bool:
+    def _set_validity(
+        self, doc_id: str, validity: Validity, version: int, replaced_by: str | None, db: sqlite3.Connection
+    ) -> bool:
         with _transaction(db):
             found = db.execute("SELECT version, seq FROM versions WHERE id = ?", (doc_id,)).fetchone()
             if found is None or found[1] is None or found[0] >= version:
                 return False
-            db.execute("UPDATE live SET validity = ? WHERE seq = ?", (validity, found[1]))
+            db.execute("UPDATE live SET validity = ?, replaced_by = ? WHERE seq = ?", (validity, replaced_by, found[1]))
             db.execute("UPDATE versions SET version = ? WHERE id = ?", (version, doc_id))
         return True
 
@@ -742,13 +749,14 @@ def _hit(row: _HitRow, terms: list[Term]) -> Hit:
 def _get(doc_id: str, db: sqlite3.Connection) -> IndexedDocument | None:
     row = db.execute(
         "SELECT l.id, t.title, t.body, l.category, l.department, t.doc_number, t.published_at, v.version, "
-        "l.doc_type, l.validity FROM versions v JOIN live l ON l.seq = v.seq JOIN texts t ON t.seq = v.seq "
+        "l.doc_type, l.validity, l.replaced_by FROM versions v JOIN live l ON l.seq = v.seq "
+        "JOIN texts t ON t.seq = v.seq "
         "WHERE v.id = ?",
         (doc_id,),
     ).fetchone()
     if row is None:
         return None
-    id_, title, body, category, department, doc_number, published_at, version, doc_type, validity = row
+    id_, title, body, category, department, doc_number, published_at, version, doc_type, validity, replaced_by = row
     return IndexedDocument(
         id=id_,
         title=title,
@@ -760,6 +768,7 @@ def _get(doc_id: str, db: sqlite3.Connection) -> IndexedDocument | None:
         version=version,
         doc_type=doc_type,
         validity=validity,
+        replaced_by=replaced_by,
     )
 
 

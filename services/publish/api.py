@@ -80,6 +80,7 @@ def router(index: SearchIndex) -> APIRouter:
             "doc_number": doc.doc_number,
             "doc_type": doc.doc_type,
             "validity": doc.validity,
+            "replaced_by": doc.replaced_by,
             "published_at": doc.published_at.isoformat(),
             "url": f"/documents/{doc.id}",
         }

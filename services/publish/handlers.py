@@ -56,6 +56,7 @@ class PublishHandlers:
             formed_on=data.formed_on,
             doc_type=data.doc_type,
             validity=current.validity if current else "in_force",
+            replaced_by=current.replaced_by if current else None,
             published_at=(current.published_at if current else None) or data.published_at or event.occurred_at,
             revision=data.revision,
             version=version_of(data.revision, event.occurred_at),

@@ -153,7 +153,9 @@ def router(index: SearchIndex) -> APIRouter:
         if doc is None:
             return templates.TemplateResponse(request, "not_found.html", {"doc_id": doc_id}, status_code=404)
         paragraphs = [line.strip() for line in doc.body.split("\n") if line.strip()]
-        return templates.TemplateResponse(request, "document.html", {"doc": doc, "paragraphs": paragraphs})
+        successor = await index.get(doc.replaced_by) if doc.replaced_by else None
+        context = {"doc": doc, "paragraphs": paragraphs, "successor": successor}
+        return templates.TemplateResponse(request, "document.html", context)
 
     pages.include_router(feeds.router(index))
     return pages

@@ -594,6 +594,15 @@ async def test_a_validity_change_relabels_the_document_as_of_its_version(index: 
     assert not await index.upsert(doc("rule-2", "市容管理办法", version=6))
 
 
+async def test_a_repealed_document_links_to_the_one_that_replaces_it(index: SearchIndex) -> None:
+    await index.upsert(doc("rule-4", "燃气管理办法", "燃气", doc_type="regulation", version=1))
+
+    assert await index.set_validity("rule-4", "repealed", 2, replaced_by="rule-5")
+
+    stored = await index.get("rule-4")
+    assert stored is not None and (stored.validity, stored.replaced_by) == ("repealed", "rule-5")
+
+
 async def test_a_withdrawn_document_cannot_be_relabelled(index: SearchIndex) -> None:
     await index.upsert(doc("rule-3", "停车管理办法", version=1))
     await index.delete("rule-3", 2)

@@ -203,7 +203,18 @@ def test_a_repealed_regulation_stays_public_labelled_and_linked(embedded: Client
     answer = client.post(f"/api/v1/documents/{old}/validity", json=change, headers=staff.publisher)
     assert answer.status_code == 202, answer.text
     eventually_sync(lambda: client.get(f"/api/v1/public/documents/{old}").json().get("validity") == "repealed")
-    assert client.get(f"/api/v1/public/documents/{old}").status_code == 200
+    assert client.get(f"/api/v1/public/documents/{old}").json()["replaced_by"] == new
+    page = client.get(f"/documents/{old}").text
+    assert "已废止" in page
+    assert f'<a href="/documents/{new}">《某市政府投资项目管理办法（2026年修订）》</a>替代' in page
+    # a correction of the repealed regulation keeps its label and link
+    fixed = {**DRAFT, "title": "某市政府投资项目管理办法", "body": "更正后的正文。", "doc_type": "regulation"}
+    assert client.post(f"/api/v1/documents/{old}/revisions", json=fixed, headers=staff.clerk).status_code == 202
+    wait_status(client, staff, old, "in_review")
+    decide(client, staff, old, {"decision": "approve"})
+    eventually_sync(lambda: "更正后" in client.get(f"/api/v1/public/documents/{old}").json()["body"])
+    assert client.get(f"/api/v1/public/documents/{old}").json()["validity"] == "repealed"
+    assert client.get(f"/api/v1/public/documents/{old}").json()["replaced_by"] == new
     eventually_sync(lambda: file_of(client, staff, old)["validity"] == "repealed")
 
 
