@@ -210,12 +210,16 @@ def _load_offsets(conn: sqlite3.Connection, group: str, topics: tuple[str, ...])
 def _fetch(
     conn: sqlite3.Connection, topics: tuple[str, ...], offsets: dict[str, int]
 ) -> list[tuple[int, str, str, bytes]]:
-    marks = ",".join("?" * len(topics))
-    rows = conn.execute(
-        f"SELECT seq, topic, key, value FROM log WHERE topic IN ({marks}) AND seq > ? ORDER BY seq LIMIT ?",
-        (*topics, min(offsets.values()), _BATCH),
-    ).fetchall()
-    return [row for row in rows if row[0] > offsets[row[1]]]
+    """The next records of ``topics`` in log order, each topic read from its own committed offset."""
+    rows = [
+        row
+        for topic in topics
+        for row in conn.execute(
+            "SELECT seq, topic, key, value FROM log WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (topic, offsets[topic], _BATCH),
+        )
+    ]
+    return sorted(rows)[:_BATCH]
 
 
 def _commit(conn: sqlite3.Connection, group: str, positions: dict[str, int]) -> None:

@@ -102,6 +102,16 @@ async def test_events_published_after_subscribing_are_delivered(buses: BusFactor
     assert collector.titles() == [f"第{n}号通知" for n in range(5)]
 
 
+async def test_a_consumer_of_several_topics_is_not_held_back_by_a_quiet_one(buses: BusFactory, run: str) -> None:
+    bus = buses()
+    await bus.start()
+    await bus.publish_many([doc_event(f"{run}-a", n) for n in range(1200)])  # more than one fetch batch
+    collector = Collector(run)
+    await bus.subscribe(group=f"g-{run}", topics=[Topic.DOCUMENTS, Topic.PROPOSALS], handler=collector)
+    await eventually(lambda: len(collector.seen) >= 1200)
+    assert collector.titles() == [f"第{n}号通知" for n in range(1200)]
+
+
 async def test_every_group_gets_every_event(buses: BusFactory, run: str) -> None:
     bus = buses()
     await bus.start()
