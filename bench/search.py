@@ -126,6 +126,7 @@ def serve(index_path: str, port: int) -> None:
     from gongkai.db import Database
     from gongkai.http import StaffAuth, create_app
     from gongkai.idempotency import SCHEMA
+    from gongkai.runtime import tune_interpreter
     from services.publish.api import router
 
     path = Path(index_path)
@@ -148,6 +149,7 @@ def serve(index_path: str, port: int) -> None:
         idempotency=idempotency,
         lifespan=lifespan,
     )
+    tune_interpreter()  # as `gongkai up` does
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

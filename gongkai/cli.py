@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from gongkai.auth import Role, create_token
-from gongkai.runtime import Platform, ServiceBuilder
+from gongkai.runtime import Platform, ServiceBuilder, tune_interpreter
 from gongkai.settings import Settings
 
 __all__ = ["SERVICE_NAMES", "main"]
@@ -49,6 +49,7 @@ def _serve(settings: Settings, names: Sequence[str]) -> None:
     # The Kafka clients log whole records at DEBUG: never let personal data reach the logs.
     for noisy in ("aiokafka", "kafka"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLogger().level))
+    tune_interpreter()
     platform = Platform(settings, [service_builder(n) for n in names])
     where = f"http://{settings.host}:{settings.port}"
     click.echo(f"Gongkai {'+'.join(names)} on {where} (bus: {settings.bus_kind}, data: {settings.data_dir})")

@@ -23,6 +23,7 @@ __all__ = [
     "CATALOG",
     "TOPICS",
     "DocType",
+    "DocumentContent",
     "DocumentPublished",
     "DocumentReviewed",
     "DocumentSubmitted",
@@ -113,10 +114,8 @@ Validity = Literal["in_force", "amended", "repealed"]
 Decision = Literal["approve", "reject", "redact", "escalate", "reopen"]
 
 
-class DocumentSubmitted(EventData):
-    """A draft entered confidentiality review: new (``document.submitted``) or a corrected
-    revision of a document (``document.revised``). ``title`` and ``body`` are the cleaned text;
-    ``original_*`` keep what the clerk sent when the clean-up changed it."""
+class DocumentContent(EventData):
+    """What a document says and how it is filed: shared by drafts and publications."""
 
     title: str
     body: str
@@ -125,6 +124,13 @@ class DocumentSubmitted(EventData):
     doc_number: str | None = None
     formed_on: date | None = None
     doc_type: DocType = "other"
+
+
+class DocumentSubmitted(DocumentContent):
+    """A draft entered confidentiality review: new (``document.submitted``) or a corrected
+    revision of a document (``document.revised``). ``title`` and ``body`` are the cleaned text;
+    ``original_*`` keep what the clerk sent when the clean-up changed it."""
+
     revision: int = Field(default=1, ge=1)
     original_title: str | None = None
     original_body: str | None = None
@@ -170,7 +176,7 @@ class DocumentReviewed(EventData):
     )
 
 
-class DocumentPublished(EventData):
+class DocumentPublished(DocumentContent):
     """A document is on the public portal (``document.published``), or a corrected revision
     replaced it (``document.corrected``). Public stream: redacted text only, no personal data.
 
@@ -178,13 +184,6 @@ class DocumentPublished(EventData):
     consumers keep the highest, so replays and late events are harmless.
     """
 
-    title: str
-    body: str
-    category: str
-    department: str
-    doc_number: str | None = None
-    formed_on: date | None = None
-    doc_type: DocType = "other"
     validity: Validity = "in_force"
     replaced_by: str | None = Field(default=None, description="the document that amends or repeals this one")
     published_at: datetime

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from gongkai.bus import EventBus
-from gongkai.events import DocumentPublished, DocumentReviewed, Envelope, new_event
+from gongkai.events import DocumentContent, DocumentPublished, DocumentReviewed, Envelope, new_event
 from gongkai.index import SearchIndex
 from gongkai.index.projection import apply_public_event
 
@@ -48,13 +48,7 @@ class PublishHandlers:
         correction = data.published_revision is not None
         current = await self.index.get(event.subject) if correction else None
         published = DocumentPublished(
-            title=data.title,
-            body=data.body,
-            category=data.category,
-            department=data.department,
-            doc_number=data.doc_number,
-            formed_on=data.formed_on,
-            doc_type=data.doc_type,
+            **data.model_dump(include=set(DocumentContent.model_fields)),
             validity=current.validity if current else "in_force",
             replaced_by=current.replaced_by if current else None,
             published_at=(current.published_at if current else None) or data.published_at or event.occurred_at,
