@@ -3,6 +3,8 @@ submission to public search and back out again (条例 Art. 17–20, 26)."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -60,7 +62,14 @@ def public_outputs(client: TestClient, doc_id: str, query: str) -> str:
     return "\n".join(parts)
 
 
-def test_redacted_personal_data_is_absent_from_every_public_output(embedded: Client) -> None:
+def public_stream(data_dir: Path) -> bytes:
+    """Every record of the public topic, as downstream agencies receive it."""
+    with sqlite3.connect(f"file:{data_dir / 'bus.db'}?mode=ro", uri=True) as db:
+        rows = db.execute("SELECT value FROM log WHERE topic = 'gongkai.public.documents'").fetchall()
+    return b"\n".join(value for (value,) in rows)
+
+
+def test_redacted_personal_data_is_absent_from_every_public_output(embedded: Client, tmp_path: Path) -> None:
     client, staff = embedded
     doc_id = submit(client, staff, body=SENSITIVE_BODY)
     findings = file_of(client, staff, doc_id)["findings"]
@@ -71,6 +80,8 @@ def test_redacted_personal_data_is_absent_from_every_public_output(embedded: Cli
     eventually_sync(lambda: client.get(f"/api/v1/public/documents/{doc_id}").status_code == 200)
 
     seen = public_outputs(client, doc_id, "建设项目") + public_outputs(client, doc_id, "张三")
+    seen += client.get("/feeds/documents.atom").text + public_stream(tmp_path).decode()
+    assert doc_id in public_stream(tmp_path).decode()
     for value in PERSONAL.values():
         assert value not in seen, value
     assert "■" * 11 in client.get(f"/api/v1/public/documents/{doc_id}").json()["body"]
