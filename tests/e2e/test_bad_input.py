@@ -134,6 +134,15 @@ BAD_REVIEWS: list[tuple[str, Any]] = [
         {"decision": "redact", "redactions": [{"start": 5, "end": 2, "reason": "x"}]},
     ),
     ("override without a comment", {"decision": "approve", "override_findings": True}),
+    (
+        "overlapping redactions",
+        {
+            "decision": "redact",
+            "redactions": [{"start": 2, "end": 8, "reason": "a"}, {"start": 5, "end": 9, "reason": "b"}],
+        },
+    ),
+    ("redaction beyond the text", {"decision": "redact", "redactions": [{"start": 2, "end": 99_999, "reason": "a"}]}),
+    ("reject without a reason", {"decision": "reject"}),
     ("decision of the wrong type", {"decision": ["approve"]}),
 ]
 
