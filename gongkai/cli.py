@@ -49,12 +49,13 @@ def _serve(settings: Settings, names: Sequence[str]) -> None:
     # The Kafka clients log whole records at DEBUG: never let personal data reach the logs.
     for noisy in ("aiokafka", "kafka"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLogger().level))
-    tune_interpreter()
     platform = Platform(settings, [service_builder(n) for n in names])
+    app = platform.app()
+    tune_interpreter()  # after everything long-lived at startup exists
     where = f"http://{settings.host}:{settings.port}"
     click.echo(f"Gongkai {'+'.join(names)} on {where} (bus: {settings.bus_kind}, data: {settings.data_dir})")
     # Access logs would record query strings (tracking codes, search terms): off by default.
-    uvicorn.run(platform.app(), host=settings.host, port=settings.port, access_log=False, log_level="warning")
+    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="warning")
 
 
 _data_dir = click.option(
