@@ -27,4 +27,4 @@ class StatsHandlers:
             store.add(conn, deltas)
 
         if await self.db.apply_once(GROUP, event, effect):
-            self.mirror.replace(await self.db.run(store.all_counters))
+            self.mirror.add(deltas)  # only once committed, so the mirror never runs ahead of the store

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from services.stats.domain import COUNTERS
+from services.stats.domain import COUNTERS, CounterDelta
 from services.stats.store import CounterKey
 
 
@@ -20,6 +20,11 @@ class CounterMirror(Collector):
 
     def replace(self, values: dict[CounterKey, int]) -> None:
         self.values = values
+
+    def add(self, deltas: Iterable[CounterDelta]) -> None:
+        for d in deltas:
+            key = (d.name, d.year, d.labels)
+            self.values[key] = self.values.get(key, 0) + d.amount
 
     def collect(self) -> Iterator[Metric]:
         totals: dict[str, dict[tuple[str, ...], int]] = defaultdict(lambda: defaultdict(int))
