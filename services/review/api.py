@@ -20,6 +20,7 @@ from services.review.domain import (
     InvalidRedaction,
     ReviewDecision,
     Span,
+    UnresolvedFindings,
     apply_redactions,
     may_decide,
     rereview_date,
@@ -145,11 +146,7 @@ def _decision(doc: dict[str, Any], command: ReviewCommand, reviewer: str, ctx: S
     if approving and not command.override_findings:
         still_open = unresolved([Finding(**f) for f in doc["findings"]], spans)
         if still_open:
-            kinds = ", ".join(sorted({f.kind for f in still_open}))
-            raise Conflict(
-                f"unresolved findings ({kinds}): redact them or set override_findings with a comment",
-                state=doc["status"],
-            )
+            raise Conflict(str(UnresolvedFindings(still_open)), state=doc["status"])
     rereview = (
         rereview_date(ctx.clock.today(), ctx.settings.rereview_months)
         if command.decision is ReviewDecision.REJECT

@@ -86,12 +86,16 @@ _TRANSITIONS: dict[tuple[DocumentStatus, str], DocumentStatus] = {
     (_S.PUBLISHED, "revise"): _S.IN_REVIEW,
     (_S.REJECTED, "revise"): _S.IN_REVIEW,
     **{(s, "withdraw"): _S.WITHDRAWN for s in (_S.PUBLISHED, _S.IN_REVIEW, _S.ESCALATED, _S.APPROVED)},
-    # Decisions and publications travel on different topics, and Kafka orders only within a
-    # partition: "published" may be seen before the approval that caused it. Both are facts.
+}
+# Decisions and publications travel on different topics, and Kafka orders only within a
+# partition: "published" may be seen before the approval that caused it. Both are facts, but
+# no reviewer may take such a "decision" on a published document.
+_LATE_FACTS: dict[tuple[DocumentStatus, str], DocumentStatus] = {
     (_S.IN_REVIEW, "publish"): _S.PUBLISHED,
     (_S.PUBLISHED, _D.APPROVE): _S.PUBLISHED,
     (_S.PUBLISHED, _D.REDACT): _S.PUBLISHED,
 }
+_TRANSITIONS |= _LATE_FACTS
 
 
 def next_status(status: DocumentStatus, step: str) -> DocumentStatus:
@@ -103,11 +107,9 @@ def next_status(status: DocumentStatus, step: str) -> DocumentStatus:
 
 
 def may_decide(status: DocumentStatus, decision: ReviewDecision) -> bool:
-    """Whether a reviewer may take ``decision`` now (late-arriving facts aside)."""
-    allowed = _DECIDING if decision is not _D.REOPEN else (_S.REJECTED,)
-    if decision is _D.ESCALATE:
-        allowed = (_S.IN_REVIEW,)
-    return status in allowed
+    """Whether a reviewer may take ``decision`` now: the transition table, less the late facts."""
+    key = (status, str(decision))
+    return key in _TRANSITIONS and key not in _LATE_FACTS
 
 
 @dataclass(frozen=True)

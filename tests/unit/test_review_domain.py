@@ -60,3 +60,16 @@ def test_the_prescreen_finds_personal_data_and_secrecy_markings_with_their_offse
 
 def test_the_prescreen_leaves_ordinary_numbers_alone() -> None:
     assert prescreen("2026年安排资金12345678901.5万元，文号某发改〔2026〕12号。") == []
+
+
+def test_a_reviewer_may_decide_only_what_the_table_allows_and_never_on_a_published_document() -> None:
+    from services.review.domain import may_decide
+
+    assert may_decide(DocumentStatus.IN_REVIEW, ReviewDecision.ESCALATE)
+    assert not may_decide(DocumentStatus.ESCALATED, ReviewDecision.ESCALATE)
+    assert may_decide(DocumentStatus.ESCALATED, ReviewDecision.REJECT)
+    assert may_decide(DocumentStatus.REJECTED, ReviewDecision.REOPEN)
+    assert not may_decide(DocumentStatus.IN_REVIEW, ReviewDecision.REOPEN)
+    for decision in ReviewDecision:
+        assert not may_decide(DocumentStatus.PUBLISHED, decision)  # late facts are accepted, not decided
+        assert not may_decide(DocumentStatus.WITHDRAWN, decision)
