@@ -7,19 +7,18 @@ changes, so loading next year's 放假安排 (by CLI or API) makes provisional d
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from pydantic import BaseModel, ConfigDict, Field
 
-from gongkai.auth import Principal, Role
 from gongkai.clock import Clock
-from gongkai.http import requires
+from gongkai.http import Admin
 from gongkai.problems import FieldProblem, Problem
 from gongkai.workdays import DayKind, InvalidCalendarData, WorkCalendar
 
@@ -34,6 +33,11 @@ class CalendarFile:
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._calendar = WorkCalendar()
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every change made through this object (e.g. to recompute deadlines)."""
+        self._listeners.append(listener)
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -56,7 +60,9 @@ class CalendarFile:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             calendar.save(self.path)
             self._calendar, self._stamp = calendar, None
-            return calendar
+        for listener in self._listeners:
+            listener()
+        return calendar
 
 
 class ProvisionalYears(Collector):
@@ -93,9 +99,6 @@ class DayBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: DayKind
     note: str = Field(default="", max_length=200)
-
-
-Admin = Annotated[Principal, Depends(requires(Role.ADMIN))]
 
 
 def calendar_router(source: CalendarFile, clock: Clock) -> APIRouter:

@@ -146,6 +146,7 @@ Clerk = Annotated[Principal, Depends(requires(Role.CLERK))]
 Reviewer = Annotated[Principal, Depends(requires(Role.REVIEWER))]
 Publisher = Annotated[Principal, Depends(requires(Role.PUBLISHER))]
 Staff = Annotated[Principal, Depends(requires(Role.CLERK, Role.REVIEWER, Role.PUBLISHER))]
+Admin = Annotated[Principal, Depends(requires(Role.ADMIN))]
 
 
 HTTP_REQUESTS = Counter(

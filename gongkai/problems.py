@@ -43,6 +43,7 @@ class Conflict(Problem):
     def __init__(self, detail: str, *, state: str) -> None:
         super().__init__(409, "当前状态不允许此操作", f"{detail} (state: {state})", "invalid-state")
         self.state = state
+        self.extensions = {"state": state}
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -52,6 +53,7 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
         "status": problem.status,
         "detail": problem.detail,
     }
+    body.update(getattr(problem, "extensions", {}))
     if problem.errors:
         body["errors"] = [{"field": e.field, "message": e.message} for e in problem.errors]
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -43,6 +44,13 @@ class Settings(BaseSettings):
     embedded_poll_s: float = Field(default=0.5, gt=0, description="safety poll for writers in other processes")
 
     rereview_months: int = Field(default=12, ge=1, le=60, description="Art. 18: withheld items are re-reviewed")
+
+    # Disclosure requests: what the law leaves open (spec §A3 [M]); the statutory periods are fixed.
+    records_start_on: date = Field(default=date(2008, 5, 1), description="no record may be dated earlier")
+    fee_payment_workdays: int = Field(default=20, ge=1, le=60, description="109号文: time to pay a fee notice")
+    fee_pauses_clock: bool = Field(default=True, description="the answer clock stops while a fee is unpaid")
+    due_soon_workdays: int = Field(default=3, ge=1, le=20, description="open cases due within this are 'due soon'")
+    sweep_interval_s: float = Field(default=300.0, gt=0, description="how often the deadline sweep runs")
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     clock: str | None = Field(default=None, description="ISO instant to freeze the clock at (tests, drills)")

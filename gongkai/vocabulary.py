@@ -1,8 +1,15 @@
-"""Controlled vocabularies shared by every service: the 条例 Art. 20 categories of proactive disclosure."""
+"""Controlled vocabularies shared by every service: Art. 20 categories, request channels, outcomes of table 三."""
 
 from __future__ import annotations
 
-__all__ = ["ART20_CATEGORIES", "category_label", "is_known_category"]
+__all__ = [
+    "APPLICANT_COLUMNS",
+    "ART20_CATEGORIES",
+    "CHANNEL_LABELS",
+    "OUTCOME_LABELS",
+    "category_label",
+    "is_known_category",
+]
 
 #: 条例第二十条 items (一)–(十五), coded ``art20.N``; labels as the regulation words them.
 ART20_CATEGORIES: dict[str, str] = {
@@ -30,3 +37,49 @@ def is_known_category(code: str, agency_categories: dict[str, str] | None = None
 
 def category_label(code: str, agency_categories: dict[str, str] | None = None) -> str:
     return ART20_CATEGORIES.get(code) or (agency_categories or {}).get(code) or code
+
+
+#: 申请渠道 (条例 Art. 31).
+CHANNEL_LABELS: dict[str, str] = {
+    "internet": "互联网（网上申请）",
+    "in_person": "当面提交",
+    "registered_post": "邮寄（需签收）",
+    "ordinary_post": "平常信函",
+    "fax": "传真",
+}
+
+#: The seven columns of table 三: 自然人, the five kinds of 法人或其他组织, 总计.
+APPLICANT_COLUMNS: dict[str, str] = {
+    "natural_person": "自然人",
+    "commercial": "商业企业",
+    "research": "科研机构",
+    "public_interest": "社会公益组织",
+    "legal_service": "法律服务机构",
+    "other": "其他",
+    "total": "总计",
+}
+
+#: One outcome per data row of table 三 (办理结果), labelled as the 2021 format words them.
+OUTCOME_LABELS: dict[str, str] = {
+    "disclosed": "（一）予以公开",
+    "partially_disclosed": "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+    "withheld.state_secret": "（三）不予公开 1.属于国家秘密",
+    "withheld.prohibited_by_law": "（三）不予公开 2.其他法律行政法规禁止公开",
+    "withheld.security_stability": "（三）不予公开 3.危及“三安全一稳定”",
+    "withheld.third_party_rights": "（三）不予公开 4.保护第三方合法权益",
+    "withheld.internal_affairs": "（三）不予公开 5.属于三类内部事务信息",
+    "withheld.process_information": "（三）不予公开 6.属于四类过程性信息",
+    "withheld.enforcement_file": "（三）不予公开 7.属于行政执法案卷",
+    "withheld.administrative_inquiry": "（三）不予公开 8.属于行政查询事项",
+    "unavailable.not_held": "（四）无法提供 1.本机关不掌握相关政府信息",
+    "unavailable.needs_creation": "（四）无法提供 2.没有现成信息需要另行制作",
+    "unavailable.unclear_after_correction": "（四）无法提供 3.补正后申请内容仍不明确",
+    "not_processed.petition_complaint": "（五）不予处理 1.信访举报投诉类申请",
+    "not_processed.repeat": "（五）不予处理 2.重复申请",
+    "not_processed.publication": "（五）不予处理 3.要求提供公开出版物",
+    "not_processed.excessive": "（五）不予处理 4.无正当理由大量反复申请",
+    "not_processed.confirmation": "（五）不予处理 5.要求行政机关确认或重新出具已获取信息",
+    "other.no_correction": "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+    "other.fee_unpaid": "（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+    "other.other": "（六）其他处理 3.其他",
+}

@@ -16,10 +16,10 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from gongkai.clock import AGENCY_TZ
 from gongkai.index import MAX_RESULT_WINDOW, VALIDITIES, InvalidQuery, SearchIndex, SearchQuery
+from gongkai.portal import portal_templates
 from gongkai.vocabulary import ART20_CATEGORIES, category_label
 from services.publish import feeds
 
@@ -31,7 +31,7 @@ VALIDITY_LABELS = {"in_force": "现行有效", "amended": "已修改", "repealed
 DOC_TYPE_LABELS = {"regulation": "规章", "normative": "行政规范性文件", "other": "其他文件"}
 FACET_TITLES = {"category": "公开类别", "department": "发布机构", "year": "发布年份", "validity": "效力状态"}
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates = portal_templates(Path(__file__).parent / "templates")
 templates.env.globals["category_label"] = category_label
 templates.env.globals["validity_label"] = lambda code: VALIDITY_LABELS.get(code, code)
 templates.env.globals["doc_type_label"] = lambda code: DOC_TYPE_LABELS.get(code, code)
