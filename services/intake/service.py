@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from gongkai.service import ServiceContext, ServiceUnit
 from services.intake.api import router
+from services.intake.pages import pages_router
+from services.intake.request_api import requests_router
 
 
 def build(ctx: ServiceContext) -> ServiceUnit:
-    return ServiceUnit(name="intake", routers=[router(ctx)])
+    return ServiceUnit(name="intake", routers=[router(ctx), requests_router(ctx), pages_router(ctx)])

@@ -6,10 +6,6 @@ in CI (`CI=true`) it must run.
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,49 +14,26 @@ import pytest
 from gongkai.cli import SERVICE_NAMES, service_builder
 from gongkai.runtime import Platform
 from gongkai.settings import Settings
+from tests.e2e.browser import launch, needs_chromium, serve
 from tests.e2e.test_portal import seed
 
-CHROMIUM = Path(os.environ.get("GONGKAI_CHROMIUM", "/usr/bin/chromium"))
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists() and os.environ.get("CI") != "true",
-    reason=f"no Chromium at {CHROMIUM}: run `make browser` (CI installs it and never skips this test)",
-)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[str]:
     """The whole platform on a real port, as `gongkai up` serves it, with published documents."""
-    import uvicorn
-
     seed(tmp_path)
     settings = Settings(data_dir=tmp_path, bus="embedded", index="embedded", environment="test")
-    platform = Platform(settings, [service_builder(name) for name in SERVICE_NAMES])
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(platform.app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the portal did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=15)
+    with serve(Platform(settings, [service_builder(name) for name in SERVICE_NAMES])) as url:
+        yield url
 
 
 def test_a_visitor_searches_narrows_by_a_facet_and_opens_a_result(site: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        browser = launch(playwright)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
             page.goto(site + "/")
