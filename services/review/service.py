@@ -1,9 +1,13 @@
-"""Wiring of the review service."""
+"""Wiring of the review service: documents' confidentiality review, request cases, appeals."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Iterator
 from datetime import date
+from typing import ClassVar
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -13,10 +17,22 @@ from gongkai.events import Topic
 from gongkai.metrics import REGISTRY
 from gongkai.service import Consumer, ServiceContext, ServiceUnit
 from gongkai.workdays import CalendarYearMissing
-from services.review import store
+from services.review import request_store, store
 from services.review.api import router
+from services.review.appeals_api import appeals_router
+from services.review.appeals_handlers import APPEALS_GROUP, AppealHandlers
+from services.review.appeals_store import APPEALS_SCHEMA
+from services.review.applied import Applied
 from services.review.handlers import GROUP, DocumentHandlers
+from services.review.pages import pages_router
+from services.review.request_api import requests_router
+from services.review.request_handlers import REQUESTS_GROUP, RequestHandlers, rules_from
+from services.review.request_store import REQUESTS_SCHEMA
 from services.review.store import SCHEMA
+from services.review.sweep import sweep
+from services.review.sweep_api import sweep_router
+
+log = logging.getLogger(__name__)
 
 #: 条例 Art. 26: published within 20 working days of being formed or changed.
 PUBLISH_WITHIN_WORKDAYS = 20
@@ -41,9 +57,37 @@ class OverdueDocuments(Collector):
         )
 
 
+class RequestGauges(Collector):
+    """Open disclosure requests: all, overdue, due soon, and those with a provisional due date."""
+
+    HELP: ClassVar[dict[str, str]] = {
+        "open": "Disclosure requests not yet closed.",
+        "overdue": "Open disclosure requests past their answer deadline.",
+        "due_soon": "Open disclosure requests due within GONGKAI_DUE_SOON_WORKDAYS working days.",
+        "provisional": "Open disclosure requests whose due date relies on a year without official calendar data.",
+    }
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    def collect(self) -> Iterator[Metric]:
+        today = self.ctx.clock.today()
+        soon = self.ctx.calendar.calendar.add_workdays(today, self.ctx.settings.due_soon_workdays).day
+        conn = connect(self.ctx.settings.path("review.db"))
+        try:
+            counts = request_store.count_by_deadline(conn, today, soon)
+        finally:
+            conn.close()
+        for name, value in counts.items():
+            yield GaugeMetricFamily(f"gongkai_requests_{name}", self.HELP[name], value=value)
+
+
 def build(ctx: ServiceContext) -> ServiceUnit:
-    db = Database(ctx.settings.path("review.db"), schema=SCHEMA)
-    overdue = OverdueDocuments(ctx)
+    db = Database(ctx.settings.path("review.db"), schema=SCHEMA + REQUESTS_SCHEMA + APPEALS_SCHEMA)
+    collectors: list[Collector] = [OverdueDocuments(ctx), RequestGauges(ctx)]
+    rules = rules_from(ctx.settings)
+    applied = Applied()
+    tasks: set[asyncio.Task[None]] = set()
 
     def publish_due(formed_on: date) -> tuple[date | None, bool]:
         """Archive items from years no rule covers (before 2004) have no due date."""
@@ -53,19 +97,59 @@ def build(ctx: ServiceContext) -> ServiceUnit:
             return None, True
         return due.day, due.provisional
 
+    async def run_sweep() -> object:
+        return await sweep(db, ctx.bus, lambda: ctx.calendar.calendar, rules, ctx.clock)
+
+    async def sweep_forever() -> None:
+        while True:
+            await run_sweep_logged()
+            await asyncio.sleep(ctx.settings.sweep_interval_s)
+
     async def start() -> None:
         await db.open()
-        REGISTRY.register(overdue)
+        for collector in collectors:
+            REGISTRY.register(collector)
+        keep(asyncio.create_task(sweep_forever(), name="review-deadline-sweep"))
+        ctx.calendar.on_change(sweep_soon)
+
+    def keep(task: asyncio.Task[None]) -> None:
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    def sweep_soon() -> None:
+        """Calendar data changed: recompute open cases' deadlines now, not at the next interval."""
+        keep(asyncio.get_running_loop().create_task(run_sweep_logged(), name="review-calendar-sweep"))
+
+    async def run_sweep_logged() -> None:
+        try:
+            await run_sweep()
+        except Exception:
+            log.exception("deadline sweep failed; it runs again at the next interval")
 
     async def stop() -> None:
-        REGISTRY.unregister(overdue)
+        for task in list(tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        tasks.clear()
+        for collector in collectors:
+            REGISTRY.unregister(collector)
         await db.close()
 
+    calendar = lambda: ctx.calendar.calendar  # noqa: E731
     return ServiceUnit(
         name="review",
-        routers=[router(ctx, db)],
+        routers=[
+            router(ctx, db),
+            requests_router(ctx, db, rules, applied),
+            appeals_router(ctx, db, applied),
+            pages_router(ctx, db, rules),
+            sweep_router(run_sweep),
+        ],
         consumers=[
-            Consumer(GROUP, [Topic.DOCUMENTS, Topic.PUBLIC_DOCUMENTS], DocumentHandlers(db, ctx.bus, publish_due))
+            Consumer(GROUP, [Topic.DOCUMENTS, Topic.PUBLIC_DOCUMENTS], DocumentHandlers(db, ctx.bus, publish_due)),
+            Consumer(REQUESTS_GROUP, [Topic.REQUESTS], RequestHandlers(db, calendar, rules, applied)),
+            Consumer(APPEALS_GROUP, [Topic.APPEALS], AppealHandlers(db, applied)),
         ],
         start=start,
         stop=stop,

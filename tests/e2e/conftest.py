@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +12,9 @@ from gongkai.auth import Role, create_token
 from gongkai.cli import SERVICE_NAMES, service_builder
 from gongkai.runtime import Platform
 from gongkai.settings import Settings
+
+if TYPE_CHECKING:
+    from tests.e2e.requests_fixture import Running
 
 
 @dataclass
@@ -49,3 +53,11 @@ def embedded(tmp_path: Path) -> Iterator[tuple[TestClient, Staff]]:
     platform = Platform(settings, [service_builder(name) for name in SERVICE_NAMES])
     with TestClient(platform.app()) as client:
         yield client, staff
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Running]:
+    """The platform at 2026-06-01 10:00 (Beijing) with its clock and bus in reach (request tests)."""
+    from tests.e2e.requests_fixture import running_platform
+
+    yield from running_platform(tmp_path, "2026-06-01T10:00:00+08:00")

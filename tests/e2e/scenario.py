@@ -92,3 +92,44 @@ def run_skeleton(
         timeout=timeout,
     )
     return str(doc_id)
+
+
+APPLICATION = {
+    "channel": "in_person",
+    "applicant": {"kind": "legal_person", "org_type": "legal_service", "name": "某律师事务所", "phone": "010-88886666"},
+    "description": "2026年某重大建设项目的核准批复文件",
+}
+
+
+def run_request_skeleton(
+    routes: Routes,
+    *,
+    clerk: dict[str, str],
+    timeout: float = 30.0,
+    wait: Callable[..., None] = eventually_sync,
+) -> str:
+    """Clerk records an application → review opens the case → consultation, reply, answer → public tracking."""
+    filed = routes.intake.post("/api/v1/requests", json=APPLICATION, headers=clerk)
+    assert filed.status_code == 202, filed.text
+    request_id, code = filed.json()["id"], filed.json()["tracking_code"]
+    url = f"/api/v1/requests/{request_id}"
+    wait(lambda: routes.review.get(url, headers=clerk).status_code == 200, timeout=timeout)
+    assert routes.review.get(url, headers=clerk).json()["status"] == "in_progress"
+    for action in (
+        {"action": "consult_third_party", "consultee": "某建设公司"},
+        {"action": "third_party_replied", "reply": "consent"},
+        {"action": "answer", "outcome": "disclosed"},
+    ):
+        answer = routes.review.post(url + "/actions", json=action, headers=clerk)
+        assert answer.status_code == 202, answer.text
+    wait(lambda: routes.review.get(url, headers=clerk).json()["status"] == "answered", timeout=timeout)
+    tracked = routes.review.get(url + "/status", params={"code": code}).json()
+    assert (tracked["status"], tracked["outcome"]) == ("answered", "disclosed")
+    assert [h["step"] for h in tracked["history"]] == [
+        "request.received",
+        "request.consultation_started",
+        "request.consultation_replied",
+        "request.closed",
+    ]
+    assert "某律师事务所" not in str(tracked)
+    return str(request_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.e2e.conftest import Staff
-from tests.e2e.scenario import Routes, run_skeleton
+from tests.e2e.scenario import Routes, run_request_skeleton, run_skeleton
 
 
 def test_a_submitted_document_is_reviewed_published_found_and_counted(
@@ -23,6 +23,11 @@ def test_a_submitted_document_is_reviewed_published_found_and_counted(
         client.get("/api/v1/stats/summary", params={"year": 2025}, headers=staff.clerk).json()["documents"]["published"]
         == 0
     )
+
+
+def test_a_disclosure_request_is_recorded_handled_and_tracked(embedded: tuple[TestClient, Staff]) -> None:
+    client, staff = embedded
+    run_request_skeleton(Routes(client, client, client, client), clerk=staff.clerk)
 
 
 def test_health_readiness_and_metrics(embedded: tuple[TestClient, Staff]) -> None:

@@ -1,0 +1,24 @@
+"""Run the deadline sweep now (admin): after loading a calendar year, or in a drill."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from fastapi import APIRouter
+
+from gongkai.http import Admin
+
+__all__ = ["sweep_router"]
+
+
+def sweep_router(run: Callable[[], Awaitable[object]]) -> APIRouter:
+    api = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+    @api.post("/requests/sweep", summary="Recompute open requests' deadlines and announce overdue ones now")
+    async def sweep_now(_: Admin) -> dict[str, Any]:
+        result = await run()
+        return asdict(result) if is_dataclass(result) and not isinstance(result, type) else {}
+
+    return api
