@@ -7,10 +7,13 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from gongkai.events import TOPICS, Envelope
 
-__all__ = ["EventBus", "Handler", "UnknownTopic"]
+__all__ = ["EventBus", "Handler", "Lag", "UnknownTopic"]
 
 #: A consumer's handler. Raising means "not handled": the bus retries, then dead-letters.
 Handler = Callable[[Envelope], Awaitable[None]]
+
+#: Consumer lag: (group, topic) -> records in the topic the group has not finished yet.
+Lag = dict[tuple[str, str], int]
 
 
 class UnknownTopic(LookupError):
@@ -65,6 +68,15 @@ class EventBus(abc.ABC):
     @abc.abstractmethod
     def consuming(self) -> bool:
         """True once every subscribed consumer is running (used by ``/readyz``)."""
+
+    def lag(self) -> Lag:
+        """Per (group, topic) of this process's consumers: records in the topic after the last one the
+        group finished (handled or dead-lettered). The committed offset trails it by at most one batch.
+
+        Cheap and synchronous: read at every scrape of ``gongkai_bus_consumer_lag_events``. A pair
+        whose lag is not known yet (consumer starting, partitions not fetched yet) is left out.
+        """
+        return {}
 
     def check_topic(self, topic: str) -> None:
         if topic not in self.topics:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Histogram
 from pydantic import BaseModel, ValidationError
 
 from gongkai.bus.base import Handler
@@ -24,6 +24,13 @@ HANDLED = Counter(
     ["group", "topic", "outcome"],
 )
 RETRIES = Counter("gongkai_bus_handler_retries_total", "Handler attempts that failed and were retried.", ["group"])
+#: Staleness of what consumers see: a late paper entry's ``occurred_at`` is the staff-stated date, days back.
+EVENT_AGE = Histogram(
+    "gongkai_bus_event_age_seconds",
+    "Time from an event's occurred_at to the moment a consumer group finished handling it.",
+    ["group", "topic"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 3600, 86400),
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,14 @@ async def deliver(*, group: str, topic: str, raw: bytes, handler: Handler, polic
             attempt += 1
         else:
             HANDLED.labels(group, topic, "ok").inc()
+            EVENT_AGE.labels(group, topic).observe(age_seconds(event, datetime.now(UTC)))
             return None
+
+
+def age_seconds(event: Envelope, now: datetime) -> float:
+    """Seconds from ``occurred_at`` to ``now``, never negative (clock skew, future-dated entries)."""
+    occurred = event.occurred_at if event.occurred_at.tzinfo else event.occurred_at.replace(tzinfo=UTC)
+    return max(0.0, (now - occurred).total_seconds())
 
 
 def _dead_letter(

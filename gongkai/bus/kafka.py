@@ -27,8 +27,9 @@ from aiokafka.structs import OffsetAndMetadata, TopicPartition
 from kafka.admin import KafkaAdminClient
 from kafka.errors import TopicAlreadyExistsError, for_code
 
-from gongkai.bus.base import EventBus, Handler
+from gongkai.bus.base import EventBus, Handler, Lag
 from gongkai.bus.delivery import DeliveryPolicy, dead_letter_target, deliver
+from gongkai.bus.metrics import consumer_lag, total_lag
 from gongkai.events import Envelope
 from gongkai.settings import Settings
 
@@ -45,6 +46,7 @@ _POLL_MS = 1000  # an idle consumer wakes this often to notice close()
 _MAX_POLL_RECORDS = 500  # a rebalance or close waits for at most one record of a batch anyway
 _RETRY_S = 1.0  # pause after a broker error before polling again
 _READ_TIMEOUT_S = 30.0
+_POSITION_TIMEOUT_S = 0.1  # a valid position answers at once; an invalid one is left unknown
 
 
 class KafkaBus(EventBus):
@@ -74,6 +76,7 @@ class KafkaBus(EventBus):
         )
         await producer.start()
         self._producer = producer
+        consumer_lag.watch(self)
 
     def _create_topics(self) -> None:
         """Create the catalog's missing topics and wait until they have leaders."""
@@ -100,6 +103,7 @@ class KafkaBus(EventBus):
             admin.close()
 
     async def close(self) -> None:
+        consumer_lag.unwatch(self)
         self._closing = True
         # Consumers first: they may still be writing dead letters through the producer.
         stopped = await asyncio.gather(*(c.stop() for c in self._consumers), return_exceptions=True)
@@ -158,6 +162,10 @@ class KafkaBus(EventBus):
         return not self._closing and all(consumer.ready for consumer in self._consumers)
 
     # --- inspection (operators, tests) ---------------------------------------------------------
+
+    def lag(self) -> Lag:
+        """The partitions this process's members own, summed per topic (other members report the rest)."""
+        return total_lag([consumer.lag() for consumer in self._consumers])
 
     async def read(self, topic: str) -> list[bytes]:
         """Every record of ``topic`` up to the high-water mark, partition by partition."""
@@ -243,6 +251,8 @@ class _GroupConsumer(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokaf
             max_poll_records=_MAX_POLL_RECORDS,
         )
         self._lock = asyncio.Lock()
+        #: TopicPartition -> offset of the next record to finish: the offset to commit, ahead of it mid-batch.
+        self._next: dict[Any, int] = {}
         self._epoch = 0
         self._joined = False
         self._failing = False
@@ -281,6 +291,8 @@ class _GroupConsumer(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokaf
         self._epoch += 1
         async with self._lock:  # the batch in flight stops after its record and commits
             pass
+        for tp in revoked:
+            self._next.pop(tp, None)
         if revoked:
             log.info("group %s gives up %s", self.group, _names(revoked))
 
@@ -297,6 +309,7 @@ class _GroupConsumer(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokaf
                 # getmany only returns records of the current assignment (it holds them back
                 # while a rebalance is under way), so the batch is valid as of this epoch.
                 epoch = self._epoch
+                await self._note_positions(batch)
                 if batch:
                     async with self._lock:
                         await self._process(batch, epoch)
@@ -335,7 +348,9 @@ class _GroupConsumer(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokaf
             if self._stopping or self._epoch != epoch:
                 return  # the rest is read again from the committed offset
             await self._handle(record)
-            done[TopicPartition(record.topic, record.partition)] = OffsetAndMetadata(record.offset + 1, "")
+            tp = TopicPartition(record.topic, record.partition)
+            done[tp] = OffsetAndMetadata(record.offset + 1, "")
+            self._next[tp] = record.offset + 1
 
     async def _handle(self, record: Any) -> None:
         raw: bytes = record.value or b""  # a null value is undecodable and gets dead-lettered
@@ -364,6 +379,46 @@ class _GroupConsumer(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokaf
             first = done[tp].offset if tp in done else records[0].offset
             if first <= records[-1].offset:
                 self.consumer.seek(tp, first)
+                self._next[tp] = first
+
+    # --- lag -----------------------------------------------------------------------------------
+
+    async def _note_positions(self, batch: _Batch) -> None:
+        """After a poll: a partition in ``batch`` is finished up to its first record; any other
+        partition up to its position, once a fetch made that position valid (highwater known)."""
+        assigned = self.consumer.assignment()
+        for tp in list(self._next):
+            if tp not in assigned:
+                del self._next[tp]
+        for tp in assigned:
+            if tp in batch:
+                self._next[tp] = batch[tp][0].offset
+            elif self._highwater(tp) is not None:  # re-checks the assignment: a rebalance may run meanwhile
+                try:
+                    self._next[tp] = await asyncio.wait_for(self.consumer.position(tp), _POSITION_TIMEOUT_S)
+                except (TimeoutError, KafkaError):  # unassigned or being reset meanwhile: unknown for now
+                    self._next.pop(tp, None)
+
+    def lag(self) -> Lag:
+        """Per topic: the last fetched highwater mark minus the next offset to finish, summed over the
+        partitions this member owns; a topic with a partition of unknown lag is left out."""
+        lags: Lag = {}
+        unknown: set[str] = set()
+        for tp in self.consumer.assignment():
+            highwater, following = self._highwater(tp), self._next.get(tp)
+            if highwater is None or following is None:
+                unknown.add(tp.topic)
+                continue
+            key = (self.group, tp.topic)
+            lags[key] = lags.get(key, 0) + max(0, highwater - following)
+        return {key: lag for key, lag in lags.items() if key[1] not in unknown}
+
+    def _highwater(self, tp: Any) -> int | None:
+        """The last fetched highwater mark; ``None`` before the first fetch or once ``tp`` moved away."""
+        if tp not in self.consumer.assignment():
+            return None  # aiokafka asserts the partition is assigned
+        highwater: int | None = self.consumer.highwater(tp)
+        return highwater
 
     async def _commit(self, done: dict[Any, Any]) -> None:
         if not done:
