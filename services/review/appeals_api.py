@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from gongkai.applied import Applied
 from gongkai.db import Database
 from gongkai.events import AppealDecided, AppealFiled, Envelope, new_event
 from gongkai.events.requests import AppealKind, AppealResult
@@ -21,7 +22,6 @@ from gongkai.problems import Conflict, FieldProblem, NotFound, Problem
 from gongkai.service import ServiceContext
 from services.review import appeals_store as store
 from services.review.appeals import AppealStatus, InvalidDate, check_decided_on, check_filed_on
-from services.review.applied import Applied
 
 __all__ = ["appeals_router"]
 

@@ -11,11 +11,11 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from gongkai.applied import Applied
 from gongkai.db import Database
 from gongkai.events import AppealDecided, AppealFiled, Envelope
 from services.review import appeals_store as store
 from services.review.appeals import AlreadyDecided, AppealStatus
-from services.review.applied import Applied
 
 __all__ = ["APPEALS_GROUP", "AppealHandlers"]
 

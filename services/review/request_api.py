@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query, Response
 from fastapi.responses import HTMLResponse
 
+from gongkai.applied import Applied
 from gongkai.db import Database
 from gongkai.events import new_event
 from gongkai.events.requests import CHANNELS
@@ -15,7 +16,6 @@ from gongkai.problems import Conflict, FieldProblem, NotFound, Problem
 from gongkai.service import ServiceContext
 from gongkai.tracking import tracking_code_matches
 from services.review import request_store as store
-from services.review.applied import Applied
 from services.review.case_view import case_file_html, public_status, staff_view
 from services.review.cases import CaseStatus, InvalidStep, InvalidTransition, Rules, apply, deadline
 from services.review.request_actions import Action, ActionContext, NoFeeDue, to_step

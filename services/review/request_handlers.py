@@ -14,13 +14,13 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from gongkai.applied import Applied
 from gongkai.clock import AGENCY_TZ
 from gongkai.db import Database
 from gongkai.events import CATALOG, Envelope
 from gongkai.events.requests import Applicant, RequestClosed, RequestOverdue, RequestReceived, RequestStep
 from gongkai.settings import Settings
 from services.review import request_store as store
-from services.review.applied import Applied
 from services.review.cases import Calendar, Case, InvalidStep, InvalidTransition, Rules, apply, deadline, open_case
 
 log = logging.getLogger(__name__)

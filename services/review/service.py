@@ -12,6 +12,7 @@ from typing import ClassVar
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from gongkai.applied import Applied
 from gongkai.db import Database, connect
 from gongkai.events import Topic
 from gongkai.metrics import REGISTRY
@@ -22,7 +23,6 @@ from services.review.api import router
 from services.review.appeals_api import appeals_router
 from services.review.appeals_handlers import APPEALS_GROUP, AppealHandlers
 from services.review.appeals_store import APPEALS_SCHEMA
-from services.review.applied import Applied
 from services.review.handlers import GROUP, DocumentHandlers
 from services.review.pages import pages_router
 from services.review.request_api import requests_router

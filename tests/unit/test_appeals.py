@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gongkai.applied import Applied
 from services.review.appeals import (
     BLOCKS,
     COLUMNS,
@@ -26,7 +27,6 @@ from services.review.appeals import (
     table4,
     table4_cell,
 )
-from services.review.applied import Applied
 
 TODAY = date(2026, 6, 1)
 START = date(2008, 5, 1)
