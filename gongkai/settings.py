@@ -45,6 +45,8 @@ class Settings(BaseSettings):
 
     rereview_months: int = Field(default=12, ge=1, le=60, description="Art. 18: withheld items are re-reviewed")
 
+    agency_name: str = Field(default="某市发展和改革委员会", max_length=100, description="the agency, in reports")
+
     # Disclosure requests: what the law leaves open (spec §A3 [M]); the statutory periods are fixed.
     records_start_on: date = Field(default=date(2008, 5, 1), description="no record may be dated earlier")
     fee_payment_workdays: int = Field(default=20, ge=1, le=60, description="109号文: time to pay a fee notice")

@@ -32,6 +32,7 @@ from gongkai.events.documents import (
     Redaction,
     Validity,
 )
+from gongkai.events.reports import ReportFiguresEntered, ReportSectionSaved
 from gongkai.events.requests import (
     AppealDecided,
     AppealFiled,
@@ -77,6 +78,8 @@ __all__ = [
     "ReasonsRequested",
     "ReceiptConfirmed",
     "Redaction",
+    "ReportFiguresEntered",
+    "ReportSectionSaved",
     "RequestClosed",
     "RequestOverdue",
     "RequestReceived",
@@ -97,6 +100,7 @@ class Topic:
     LETTERS = "gongkai.letters"
     PROPOSALS = "gongkai.proposals"
     APPEALS = "gongkai.appeals"
+    REPORTS = "gongkai.reports"
     PUBLIC_DOCUMENTS = "gongkai.public.documents"
 
 
@@ -110,6 +114,7 @@ _BASE_TOPICS = (
     Topic.LETTERS,
     Topic.PROPOSALS,
     Topic.APPEALS,
+    Topic.REPORTS,
     Topic.PUBLIC_DOCUMENTS,
 )
 #: Every topic the platform uses, dead-letter topics included; created explicitly at start-up.
@@ -216,6 +221,8 @@ CATALOG: dict[str, EventSpec] = {
         ),
         EventSpec("appeal.filed", Topic.APPEALS, AppealFiled, 1, "A reconsideration or lawsuit was filed."),
         EventSpec("appeal.decided", Topic.APPEALS, AppealDecided, 1, "A reconsideration or lawsuit was decided."),
+        EventSpec("report.figures_entered", Topic.REPORTS, ReportFiguresEntered, 1, "Staff entered 表二 figures."),
+        EventSpec("report.section_saved", Topic.REPORTS, ReportSectionSaved, 1, "Staff saved a prose section."),
     )
 }
 
