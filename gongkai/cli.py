@@ -246,5 +246,78 @@ def reindex(data_dir: Path | None) -> None:
     click.echo(f"{live} documents live in the new index")
 
 
+@cli.group()
+def stats() -> None:
+    """Statistics: rebuild the counters from the event log."""
+
+
+@stats.command("rebuild")
+@_data_dir
+@click.option("--replace", is_flag=True, help="install the rebuilt counters (stop the stats service first)")
+def stats_rebuild(data_dir: Path | None, replace: bool) -> None:
+    """Replay the event log into fresh counters; exit 1 if they differ from the live ones."""
+    import asyncio
+
+    from tqdm import tqdm
+
+    from services.stats.rebuild import rebuild
+
+    bar = tqdm(unit="event", desc="stats rebuild")
+
+    def progress(done: int, total: int) -> None:
+        bar.total, bar.n = total, done
+        bar.refresh()
+
+    result = asyncio.run(rebuild(_settings(data_dir), progress=progress, replace=replace))
+    bar.close()
+    click.echo(f"{result.events} events replayed into {result.counters} counters")
+    if result.identical:
+        click.echo("identical to the live counters")
+        return
+    for (name, year, labels), (live, rebuilt) in sorted(result.differences.items()):
+        click.echo(f"differs: {name} {year} {dict(labels)}: live {live}, rebuilt {rebuilt}")
+    raise SystemExit(1)
+
+
+@cli.group()
+def report() -> None:
+    """Reports: the annual report (政府信息公开工作年度报告)."""
+
+
+@report.command("annual")
+@click.argument("year", type=int)
+@_data_dir
+@click.option("--format", "fmt", type=click.Choice(["json", "md", "html", "xlsx"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="default: stdout")
+def report_annual(year: int, data_dir: Path | None, fmt: str, output: Path | None) -> None:
+    """Write YEAR's annual report from the stats counters (json, md, html or xlsx)."""
+    import json
+
+    from services.stats.render import render
+
+    from gongkai.db import connect
+    from services.stats import store
+    from services.stats.report import annual_report
+
+    settings = _settings(data_dir)
+    conn = connect(settings.path("stats.db"))
+    try:
+        conn.executescript(store.SCHEMA)
+        built = annual_report(year, store.all_counters(conn), store.entries(conn, year), agency=settings.agency_name)
+    finally:
+        conn.close()
+    if fmt == "json":
+        body = (json.dumps(built, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+    else:
+        body, _ = render(built, fmt)
+    if output is None:
+        if fmt == "xlsx":
+            raise click.BadParameter("xlsx is binary: give -o FILE", param_hint="--output")
+        click.echo(body.decode(), nl=False)
+    else:
+        output.write_bytes(body)
+        click.echo(f"wrote {output}", err=True)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     cli.main(args=list(argv) if argv is not None else None, prog_name="gongkai")

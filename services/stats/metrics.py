@@ -29,7 +29,10 @@ class CounterMirror(Collector):
     def collect(self) -> Iterator[Metric]:
         totals: dict[str, dict[tuple[str, ...], int]] = defaultdict(lambda: defaultdict(int))
         for (name, _year, labels), value in self.values.items():
-            totals[name][tuple(v for _, v in labels)] += value
+            if name not in COUNTERS:
+                continue
+            exported = dict(labels)
+            totals[name][tuple(exported.get(label, "") for label in COUNTERS[name][1])] += value
         for name, (doc, label_names) in COUNTERS.items():
             family = CounterMetricFamily(f"gongkai_{name}", doc, labels=list(label_names))
             for label_values, value in sorted(totals.get(name, {}).items()):

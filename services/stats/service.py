@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import REGISTRY
 
+from gongkai.applied import Applied
 from gongkai.db import Database
 from gongkai.events import Topic
 from gongkai.service import Consumer, ServiceContext, ServiceUnit
@@ -17,6 +18,7 @@ from services.stats.store import SCHEMA
 def build(ctx: ServiceContext) -> ServiceUnit:
     db = Database(ctx.settings.path("stats.db"), schema=SCHEMA)
     mirror = CounterMirror()
+    applied = Applied()
 
     async def start() -> None:
         await db.open()
@@ -29,8 +31,14 @@ def build(ctx: ServiceContext) -> ServiceUnit:
 
     return ServiceUnit(
         name="stats",
-        routers=[router(ctx, db)],
-        consumers=[Consumer(GROUP, [Topic.DOCUMENTS, Topic.PUBLIC_DOCUMENTS], StatsHandlers(db, mirror))],
+        routers=[router(ctx, db, applied)],
+        consumers=[
+            Consumer(
+                GROUP,
+                [Topic.DOCUMENTS, Topic.PUBLIC_DOCUMENTS, Topic.REQUESTS, Topic.APPEALS, Topic.REPORTS],
+                StatsHandlers(db, mirror, applied),
+            )
+        ],
         start=start,
         stop=stop,
     )
