@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck unit kafka bench bench-pipeline bench-search browser lock clean schemas
+.PHONY: run test lint typecheck unit kafka bench bench-pipeline bench-search bench-stats browser lock clean schemas
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -39,6 +39,11 @@ bench: $(STAMP)
 # End-to-end pipeline benchmark (embedded): documents/s from submission to search; N=500 for a quick look.
 bench-pipeline: $(STAMP)
 	$(BIN)/python -m bench.pipeline -n $(or $(N),2000)
+
+# Stats benchmark: reducers and the embedded consumer next to raw baselines; the annual report over
+# 1,000,000 events (EVENTS=100000 for a quick look).
+bench-stats: $(STAMP)
+	$(BIN)/python -m bench.stats --events $(or $(EVENTS),1000000)
 
 # Search benchmark: 100,000 synthetic documents (minutes); DOCS=5000 for a quick look.
 bench-search: $(STAMP)
