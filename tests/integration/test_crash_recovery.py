@@ -19,8 +19,9 @@ pytestmark = pytest.mark.slow
 
 def count_events(data_dir: Path, event_type: str) -> int:
     """Distinct events of a type in the durable log (read-only, beside the running process)."""
+    topics = "('gongkai.documents', 'gongkai.public.documents', 'gongkai.requests')"
     with sqlite3.connect(f"file:{data_dir / 'bus.db'}?mode=ro", uri=True) as db:
-        rows = db.execute("SELECT value FROM log WHERE topic IN ('gongkai.documents', 'gongkai.public.documents')")
+        rows = db.execute(f"SELECT value FROM log WHERE topic IN {topics}")
         return sum(1 for (value,) in rows if f'"type":"{event_type}"'.encode() in value)
 
 
@@ -113,4 +114,24 @@ def test_sigkill_mid_stream_loses_nothing_and_counts_nothing_twice(tmp_path: Pat
             assert client.get(f"/api/v1/public/documents/{doc_id}").status_code == 200
         eventually_sync(lambda: metric(client, "gongkai_documents_published_total") == published, timeout=30)
         assert metric(client, "gongkai_documents_submitted_total") == submitted
+
+    # Phase 3: applications pour in; review opens cases and stats counts them while the platform dies.
+    applicant = {"kind": "natural_person", "name": "申请人", "phone": "13800000000"}
+    applications = [
+        (
+            "/api/v1/requests",
+            {"channel": "in_person", "applicant": applicant, "description": f"第{n}项", "received_on": "2026-05-20"},
+        )
+        for n in range(300)
+    ]
+    filed = crash_while_sending(server, applications, clerk, kill_after=80)
+    server.start()
+    with server.client() as client:
+        received = count_events(tmp_path, "request.received")
+        assert received >= len(filed)
+        for request_id in filed:
+            eventually_sync(lambda r=request_id: client.get(f"/api/v1/requests/{r}", headers=clerk).status_code == 200)
+        eventually_sync(lambda: metric(client, "gongkai_requests_received_total") == received, timeout=30)
+        summary = client.get("/api/v1/stats/summary", params={"year": 2026}, headers=clerk).json()
+        assert summary["requests"]["received"] == received
     server.stop()
