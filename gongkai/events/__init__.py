@@ -32,6 +32,23 @@ from gongkai.events.documents import (
     Redaction,
     Validity,
 )
+from gongkai.events.letters import (
+    LetterAssigned,
+    LetterExtended,
+    LetterFeedback,
+    LetterOverdue,
+    LetterPublished,
+    LetterReceived,
+    LetterReplied,
+    LetterTransferred,
+    ProposalCoOpinion,
+    ProposalExtended,
+    ProposalFeedback,
+    ProposalOverdue,
+    ProposalRegistered,
+    ProposalReplied,
+    ProposalReplyPublished,
+)
 from gongkai.events.reports import ReportFiguresEntered, ReportSectionSaved
 from gongkai.events.requests import (
     AppealDecided,
@@ -75,6 +92,21 @@ __all__ = [
     "EventSpec",
     "FeeNoticed",
     "FeePaid",
+    "LetterAssigned",
+    "LetterExtended",
+    "LetterFeedback",
+    "LetterOverdue",
+    "LetterPublished",
+    "LetterReceived",
+    "LetterReplied",
+    "LetterTransferred",
+    "ProposalCoOpinion",
+    "ProposalExtended",
+    "ProposalFeedback",
+    "ProposalOverdue",
+    "ProposalRegistered",
+    "ProposalReplied",
+    "ProposalReplyPublished",
     "ReasonsRequested",
     "ReceiptConfirmed",
     "Redaction",
@@ -101,6 +133,7 @@ class Topic:
     PROPOSALS = "gongkai.proposals"
     APPEALS = "gongkai.appeals"
     REPORTS = "gongkai.reports"
+    PUBLIC_LETTERS = "gongkai.public.letters"
     PUBLIC_DOCUMENTS = "gongkai.public.documents"
 
 
@@ -116,6 +149,7 @@ _BASE_TOPICS = (
     Topic.APPEALS,
     Topic.REPORTS,
     Topic.PUBLIC_DOCUMENTS,
+    Topic.PUBLIC_LETTERS,
 )
 #: Every topic the platform uses, dead-letter topics included; created explicitly at start-up.
 TOPICS: tuple[str, ...] = _BASE_TOPICS + tuple(dead_letter_topic(t) for t in _BASE_TOPICS)
@@ -221,6 +255,45 @@ CATALOG: dict[str, EventSpec] = {
         ),
         EventSpec("appeal.filed", Topic.APPEALS, AppealFiled, 1, "A reconsideration or lawsuit was filed."),
         EventSpec("appeal.decided", Topic.APPEALS, AppealDecided, 1, "A reconsideration or lawsuit was decided."),
+        *(
+            EventSpec(name, Topic.LETTERS, model, 1, summary)
+            for name, model, summary in (
+                ("letter.received", LetterReceived, "A mailbox letter or consultation reached the agency."),
+                ("letter.assigned", LetterAssigned, "A letter was assigned or reassigned to a department."),
+                ("letter.extended", LetterExtended, "A letter's time limit was extended once."),
+                ("letter.transferred", LetterTransferred, "A petition was transferred to the petitions office."),
+                ("letter.replied", LetterReplied, "A letter was answered."),
+                ("letter.feedback", LetterFeedback, "The writer rated the reply."),
+                ("letter.overdue", LetterOverdue, "An open letter passed its time limit."),
+            )
+        ),
+        *(
+            EventSpec(name, Topic.PROPOSALS, model, 1, summary)
+            for name, model, summary in (
+                ("proposal.registered", ProposalRegistered, "A suggestion or proposal was assigned to the agency."),
+                ("proposal.co_opinion", ProposalCoOpinion, "A co-handling unit gave its opinion."),
+                ("proposal.extended", ProposalExtended, "The reply period was extended (at most 6 months)."),
+                ("proposal.replied", ProposalReplied, "The agency replied, with a result class."),
+                ("proposal.feedback", ProposalFeedback, "The proposer assessed the reply."),
+                ("proposal.overdue", ProposalOverdue, "An unanswered proposal passed its due date."),
+            )
+        ),
+        EventSpec(
+            "letter.published",
+            Topic.PUBLIC_LETTERS,
+            LetterPublished,
+            1,
+            "A letter and its reply were published (公开信件选登).",
+            public=True,
+        ),
+        EventSpec(
+            "proposal.reply_published",
+            Topic.PUBLIC_LETTERS,
+            ProposalReplyPublished,
+            1,
+            "A proposal's handling reply was published.",
+            public=True,
+        ),
         EventSpec("report.figures_entered", Topic.REPORTS, ReportFiguresEntered, 1, "Staff entered 表二 figures."),
         EventSpec("report.section_saved", Topic.REPORTS, ReportSectionSaved, 1, "Staff saved a prose section."),
     )

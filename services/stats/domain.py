@@ -50,6 +50,15 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "requests_deadline_missed": ("Disclosure requests that passed their answer deadline while open.", ("channel",)),
     "appeals_filed": ("Administrative reconsiderations and lawsuits filed.", ("kind",)),
     "appeals_decided": ("Administrative reconsiderations and lawsuits decided.", ("kind", "result")),
+    "letters_received": ("Mailbox letters and online consultations received.", ("kind", "category")),
+    "letters_replied": ("Letters answered.", ("kind", "on_time", "first_pass")),
+    "letters_transferred": ("Letters transferred to the petitions office (信访).", ("kind",)),
+    "letters_feedback": ("Writers' ratings of replies.", ("rating",)),
+    "letters_deadline_missed": ("Letters that passed their time limit while open.", ("kind",)),
+    "letters_overdue_closed": ("Letters answered or transferred after missing their time limit.", ("kind",)),
+    "proposals_assigned": ("Deputies' suggestions and CPPCC proposals assigned, by year of assignment.", ("kind",)),
+    "proposals_answered": ("Proposals answered (first reply), by year of assignment.", ("kind", "on_time")),
+    "proposals_rated": ("Proposals' latest assessment, by year of assignment.", ("kind", "rating")),
 }
 
 Labels = tuple[tuple[str, str], ...]
@@ -80,6 +89,11 @@ class Memo:
     issued: bool = False
     repealed: bool = False
     appeal_kind: str | None = None
+    letter_kind: str | None = None
+    proposal_kind: str | None = None
+    cohort: int | None = None  # proposals: the year of assignment
+    answered: bool = False
+    rating: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -232,6 +246,87 @@ def _appeal_decided(event: Envelope, memo: Memo | None) -> Reduction:
     return Reduction([_delta("appeals_decided", _day(data["on"]), kind=data["kind"], result=data["result"])], now)
 
 
+# --- letters --------------------------------------------------------------------------------
+
+
+def _letter_received(event: Envelope, memo: Memo | None) -> Reduction:
+    if memo is not None:
+        return Reduction()
+    data = event.data
+    now = Memo(kind="letter", letter_kind=data["kind"], category=data["category"])
+    labels = {"kind": data["kind"], "category": data["category"]}
+    return Reduction([_delta("letters_received", _day(data["received_on"]), **labels)], now)
+
+
+def _letter_closed(event: Envelope, memo: Memo | None) -> Reduction:
+    if memo is None or memo.closed:
+        return Reduction()
+    data, kind = event.data, memo.letter_kind or ""
+    on = _day(data["on"])
+    if event.type == "letter.replied":
+        flags = {"on_time": _flag(data.get("on_time", True)), "first_pass": _flag(data["first_pass"])}
+        deltas = [_delta("letters_replied", on, kind=kind, **flags)]
+    else:
+        deltas = [_delta("letters_transferred", on, kind=kind)]
+    if memo.overdue:
+        deltas.append(_delta("letters_overdue_closed", on, kind=kind))
+    return Reduction(deltas, replace(memo, closed=True))
+
+
+def _letter_feedback(event: Envelope, memo: Memo | None) -> Reduction:
+    if memo is None or memo.rating is not None:
+        return Reduction()
+    rating = event.data["rating"]
+    return Reduction([_delta("letters_feedback", _day(event.data["on"]), rating=rating)], replace(memo, rating=rating))
+
+
+def _letter_overdue(event: Envelope, memo: Memo | None) -> Reduction:
+    if memo is None or memo.overdue or memo.closed:
+        return Reduction()
+    on = _day(event.data["detected_on"])
+    return Reduction([_delta("letters_deadline_missed", on, kind=memo.letter_kind or "")], replace(memo, overdue=True))
+
+
+# --- proposals ------------------------------------------------------------------------------
+
+
+def _proposal_registered(event: Envelope, memo: Memo | None) -> Reduction:
+    if memo is not None:
+        return Reduction()
+    data = event.data
+    assigned = _day(data["assigned_on"])
+    now = Memo(kind="proposal", proposal_kind=data["kind"], cohort=assigned.year)
+    return Reduction([_delta("proposals_assigned", assigned, kind=data["kind"])], now)
+
+
+def _proposal_replied(event: Envelope, memo: Memo | None) -> Reduction:
+    if memo is None or memo.answered or event.data.get("rehandling"):
+        return Reduction()
+    labels = {"kind": memo.proposal_kind or "", "on_time": _flag(event.data["on_time"])}
+    return Reduction([_cohort_delta("proposals_answered", memo, 1, **labels)], replace(memo, answered=True))
+
+
+def _proposal_feedback(event: Envelope, memo: Memo | None) -> Reduction:
+    """Each proposal counts once, with its latest rating: a second assessment replaces the first."""
+    if memo is None:
+        return Reduction()
+    rating, kind = event.data["rating"], memo.proposal_kind or ""
+    if rating == memo.rating:
+        return Reduction()
+    deltas = [_cohort_delta("proposals_rated", memo, 1, kind=kind, rating=rating)]
+    if memo.rating is not None:
+        deltas.append(_cohort_delta("proposals_rated", memo, -1, kind=kind, rating=memo.rating))
+    return Reduction(deltas, replace(memo, rating=rating))
+
+
+def _cohort_delta(name: str, memo: Memo, amount: int, **labels: str) -> CounterDelta:
+    return CounterDelta(name, memo.cohort or 0, tuple(sorted(labels.items())), amount)
+
+
+def _flag(value: object) -> str:
+    return "true" if value else "false"
+
+
 _RULES: dict[str, Callable[[Envelope, Memo | None], Reduction]] = {
     "document.submitted": _simple("documents_submitted", "category"),
     "document.reviewed": _simple("documents_reviewed", "decision"),
@@ -245,4 +340,12 @@ _RULES: dict[str, Callable[[Envelope, Memo | None], Reduction]] = {
     "request.overdue": _overdue,
     "appeal.filed": _appeal_filed,
     "appeal.decided": _appeal_decided,
+    "letter.received": _letter_received,
+    "letter.replied": _letter_closed,
+    "letter.transferred": _letter_closed,
+    "letter.feedback": _letter_feedback,
+    "letter.overdue": _letter_overdue,
+    "proposal.registered": _proposal_registered,
+    "proposal.replied": _proposal_replied,
+    "proposal.feedback": _proposal_feedback,
 }

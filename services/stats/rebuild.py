@@ -23,7 +23,15 @@ from services.stats.store import SCHEMA, CounterKey
 
 __all__ = ["STATS_TOPICS", "RebuildResult", "rebuild"]
 
-STATS_TOPICS = (Topic.DOCUMENTS, Topic.PUBLIC_DOCUMENTS, Topic.REQUESTS, Topic.APPEALS, Topic.REPORTS)
+STATS_TOPICS = (
+    Topic.DOCUMENTS,
+    Topic.PUBLIC_DOCUMENTS,
+    Topic.REQUESTS,
+    Topic.APPEALS,
+    Topic.LETTERS,
+    Topic.PROPOSALS,
+    Topic.REPORTS,
+)
 
 
 @dataclass(frozen=True)

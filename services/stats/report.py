@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from gongkai.vocabulary import APPLICANT_COLUMNS, OUTCOME_LABELS
+from services.stats.rates import letter_figures, proposal_figures, rate
 from services.stats.store import CounterKey
 
 __all__ = ["SECTION_TITLES", "TABLE3_NOTE", "Sums", "annual_report", "rate", "table3", "table4"]
@@ -208,14 +209,10 @@ def _decisions(item: str, label: str, value: Any) -> dict[str, Any]:
 # --- summary, sections, charts ------------------------------------------------------------------
 
 
-def rate(numerator: int, denominator: int) -> dict[str, Any]:
-    value = round(numerator / denominator, 4) if denominator else None
-    return {"numerator": numerator, "denominator": denominator, "value": value}
-
-
 def _summary(sums: Sums, year: int, table3: Mapping[str, Any], table4: Mapping[str, Any]) -> dict[str, Any]:
     closed = sums.get("requests_closed", (year,))
     on_time = sums.get("requests_closed", (year,), on_time="true")
+    letters, proposals = letter_figures(sums, year), proposal_figures(sums, year)
     return {
         "documents_published": sums.get("documents_published", (year,)),
         "applications_received": _cells(table3, "new")["total"],
@@ -225,14 +222,14 @@ def _summary(sums: Sums, year: int, table3: Mapping[str, Any], table4: Mapping[s
         "applications_on_time": rate(on_time, closed),
         "reconsiderations": table4["reconsideration"]["total"],
         "lawsuits": table4["litigation_direct"]["total"] + table4["litigation_after_reconsideration"]["total"],
-        # Letters and proposals are counted once their workflow exists (issue 6); shown as zero until then.
-        "consultations": 0,
-        "mailbox_letters": 0,
-        "proposals": 0,
-        "letters_on_time_rate": rate(0, 0),
-        "letters_first_pass_rate": rate(0, 0),
-        "proposals_reply_rate": rate(0, 0),
-        "proposals_satisfaction_rate": rate(0, 0),
+        "consultations": letters["by_kind"]["consultation"]["answered"],
+        "mailbox_letters": letters["by_kind"]["mayor_mailbox"]["answered"]
+        + letters["by_kind"]["department_mailbox"]["answered"],
+        "proposals": proposals["answered"],
+        "letters_on_time_rate": letters["on_time_rate"],
+        "letters_first_pass_rate": letters["first_pass_rate"],
+        "proposals_reply_rate": proposals["reply_rate"],
+        "proposals_satisfaction_rate": proposals["satisfaction_rate"],
     }
 
 

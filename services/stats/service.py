@@ -6,12 +6,12 @@ from prometheus_client import REGISTRY
 
 from gongkai.applied import Applied
 from gongkai.db import Database
-from gongkai.events import Topic
 from gongkai.service import Consumer, ServiceContext, ServiceUnit
 from services.stats import store
 from services.stats.api import router
 from services.stats.handlers import GROUP, StatsHandlers
 from services.stats.metrics import CounterMirror
+from services.stats.rebuild import STATS_TOPICS
 from services.stats.store import SCHEMA
 
 
@@ -35,7 +35,7 @@ def build(ctx: ServiceContext) -> ServiceUnit:
         consumers=[
             Consumer(
                 GROUP,
-                [Topic.DOCUMENTS, Topic.PUBLIC_DOCUMENTS, Topic.REQUESTS, Topic.APPEALS, Topic.REPORTS],
+                list(STATS_TOPICS),
                 StatsHandlers(db, mirror, applied),
             )
         ],

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from gongkai.events.requests import CHANNELS
-from services.stats.report import OUTCOMES, Counters, Sums, rate, table3, table4
+from services.stats.rates import letter_figures, proposal_figures, rate
+from services.stats.report import OUTCOMES, Counters, Sums, table3, table4
 
 __all__ = ["summary"]
 
@@ -43,23 +44,8 @@ def summary(year: int, counters: Counters, *, overdue_open: int) -> dict[str, An
             "decided": sums.get("appeals_decided", this),
             "by_kind": appeals,
         },
-        # Letters and proposals are counted once their workflow exists (issue 6).
-        "letters": {
-            "received": 0,
-            "answered": 0,
-            "on_time": 0,
-            "first_pass": 0,
-            "on_time_rate": rate(0, 0),
-            "first_pass_rate": rate(0, 0),
-            "by_kind": {},
-        },
-        "proposals": {
-            "assigned": 0,
-            "answered": 0,
-            "satisfied": 0,
-            "reply_rate": rate(0, 0),
-            "satisfaction_rate": rate(0, 0),
-        },
+        "letters": letter_figures(sums, year),
+        "proposals": proposal_figures(sums, year),
     }
 
 

@@ -1,5 +1,7 @@
 """A year of events for the statistics tests (2025 → 2026 → 2027), with the 2026 figures counted by hand.
 
+Requests, appeals and documents as below; letters and proposals in ``letters_and_proposals``.
+
 2025: three natural-person applications (two answered in 2025), one company's on 2025-12-30 left open.
 2026: 21 applications, one per outcome of table 三, spread over the six columns in turn; two more left
 open (research, other); a paper application received 2026-03-01 but entered in 2027, left open; the
@@ -23,6 +25,17 @@ from gongkai.events import (
     Envelope,
     EventData,
     new_event,
+)
+from gongkai.events.letters import (
+    Contact,
+    LetterFeedback,
+    LetterOverdue,
+    LetterReceived,
+    LetterReplied,
+    LetterTransferred,
+    ProposalFeedback,
+    ProposalRegistered,
+    ProposalReplied,
 )
 from gongkai.events.requests import (
     OUTCOMES,
@@ -126,6 +139,128 @@ def repealed(document: Envelope, effective_on: str) -> Envelope:
     return _event("document.validity_changed", document.subject, data, effective_on)
 
 
+def letter(kind: str, category: str, received_on: str) -> Envelope:
+    data = LetterReceived(
+        kind=kind,  # type: ignore[arg-type]
+        category=category,  # type: ignore[arg-type]
+        title="来信",
+        body="内容",
+        contact=Contact(name="写信人", phone="13800000000"),
+        received_on=date.fromisoformat(received_on),
+        tracking_code_hash="0" * 64,
+    )
+    return _event("letter.received", f"l{next(_ids)}", data, received_on)
+
+
+def letter_step(opening: Envelope, kind: str, on: str, **fields: Any) -> Envelope:
+    day = date.fromisoformat(on)
+    data: EventData
+    if kind == "replied":
+        data = LetterReplied(on=day, actor="c", body="答复", **fields)
+    elif kind == "transferred":
+        data = LetterTransferred(on=day, actor="c")
+    elif kind == "feedback":
+        data = LetterFeedback(on=day, **fields)
+    else:
+        data = LetterOverdue(due_on=day, detected_on=day, kind=opening.data["kind"])
+    return _event(f"letter.{kind}", opening.subject, data, on)
+
+
+def proposal(kind: str, assigned_on: str) -> Envelope:
+    data = ProposalRegistered(
+        kind=kind,  # type: ignore[arg-type]
+        number=f"{next(_ids)}号",
+        title="关于加强某项工作的建议",
+        proposer="某代表",
+        assigned_on=date.fromisoformat(assigned_on),
+        lead_unit="某局",
+        recorded_by="c",
+    )
+    return _event("proposal.registered", f"p{next(_ids)}", data, assigned_on)
+
+
+def proposal_step(opening: Envelope, kind: str, on: str, **fields: Any) -> Envelope:
+    day = date.fromisoformat(on)
+    data: EventData
+    if kind == "replied":
+        data = ProposalReplied(on=day, actor="c", result_class="A", body="答复", due_on=day, on_time=True, **fields)
+    else:
+        data = ProposalFeedback(on=day, actor="c", **fields)
+    return _event(f"proposal.{kind}", opening.subject, data, on)
+
+
+def letters_and_proposals() -> list[Envelope]:
+    events: list[Envelope] = []
+    l1 = letter("mayor_mailbox", "complaint", "2026-03-02")
+    events += [l1, letter_step(l1, "replied", "2026-03-05", first_pass=True, on_time=True)]
+    l2 = letter("department_mailbox", "help", "2026-04-01")
+    events += [
+        l2,
+        letter_step(l2, "overdue", "2026-04-09"),
+        letter_step(l2, "replied", "2026-04-20", first_pass=False, on_time=False),
+    ]
+    l3 = letter("consultation", "consultation", "2026-05-06")
+    events += [l3, letter_step(l3, "replied", "2026-05-07", first_pass=True, on_time=True)]
+    events.append(letter_step(l3, "feedback", "2026-05-08", rating="satisfied"))
+    l4 = letter("mayor_mailbox", "suggestion", "2026-12-20")
+    events += [l4, letter_step(l4, "overdue", "2026-12-29")]
+    l5 = letter("mayor_mailbox", "complaint", "2026-06-01")
+    events += [l5, letter_step(l5, "transferred", "2026-06-02")]
+    l6 = letter("consultation", "consultation", "2025-12-30")
+    events += [
+        l6,
+        letter_step(l6, "overdue", "2026-01-08"),
+        letter_step(l6, "replied", "2026-01-10", first_pass=True, on_time=False),
+    ]
+    p1 = proposal("npc_suggestion", "2026-03-10")
+    events += [
+        p1,
+        proposal_step(p1, "replied", "2026-05-20"),
+        proposal_step(p1, "feedback", "2026-05-30", rating="satisfied"),
+    ]
+    p2 = proposal("cppcc_proposal", "2026-03-10")
+    events += [
+        p2,
+        proposal_step(p2, "replied", "2026-06-15"),
+        proposal_step(p2, "feedback", "2026-06-20", rating="dissatisfied"),
+    ]
+    events += [
+        proposal_step(p2, "replied", "2026-07-01", rehandling=True),
+        proposal_step(p2, "feedback", "2026-07-10", rating="basically_satisfied"),
+    ]
+    p3 = proposal("cppcc_proposal", "2026-11-20")
+    events += [
+        p3,
+        proposal_step(p3, "replied", "2027-02-10"),
+        proposal_step(p3, "feedback", "2027-03-01", rating="dissatisfied"),
+    ]
+    events.append(proposal("npc_suggestion", "2026-12-01"))
+    p5 = proposal("npc_suggestion", "2025-03-01")
+    events += [p5, proposal_step(p5, "replied", "2026-02-01")]
+    return events
+
+
+#: Letters in 2026: answered L1, L2 (late), L3, L6 (received 2025, late); L4 open past its limit at
+#: year end; L5 transferred to 信访. Proposals assigned in 2026: P1–P4; answered P1, P2, P3 (in 2027);
+#: latest assessments: P1 满意, P2 基本满意 (after re-handling), P3 不满意.
+EXPECTED_LETTERS_2026 = {
+    "received": 5,
+    "answered": 4,
+    "on_time": 2,
+    "first_pass": 3,
+    "transferred": 1,
+    "overdue_open_at_year_end": 1,
+    "on_time_rate": {"numerator": 2, "denominator": 5, "value": 0.4},
+    "first_pass_rate": {"numerator": 3, "denominator": 4, "value": 0.75},
+}
+EXPECTED_PROPOSALS_2026 = {
+    "assigned": 4,
+    "answered": 3,
+    "reply_rate": {"numerator": 3, "denominator": 4, "value": 0.75},
+    "satisfaction_rate": {"numerator": 2, "denominator": 3, "value": 0.6667},
+}
+
+
 def scenario() -> list[Envelope]:
     events: list[Envelope] = []
     # 2025
@@ -155,7 +290,7 @@ def scenario() -> list[Envelope]:
     events += [old, repealed(old, "2026-07-01")]
     events += [published("regulation", "2026-02-01", "2026-02-10"), published("normative", "2026-03-01", "2026-03-05")]
     events.append(published("normative", "2026-08-01", "2026-08-03"))
-    return events
+    return events + letters_and_proposals()
 
 
 #: Table 三 for 2026, counted by hand from the story above (cells by column, total last).

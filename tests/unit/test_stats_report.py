@@ -21,6 +21,8 @@ from services.stats.store import SCHEMA, CounterKey
 from tests.unit.stats_scenario import (
     COLUMNS,
     EXPECTED_2026,
+    EXPECTED_LETTERS_2026,
+    EXPECTED_PROPOSALS_2026,
     EXPECTED_TABLE2_2026,
     EXPECTED_TABLE4_2026,
     scenario,
@@ -97,6 +99,17 @@ def test_every_check_passes_and_a_broken_year_is_caught() -> None:
     broken[key] = broken.get(key, 0) + 9
     failed = {c["rule"] for c in report(2026, broken)["checks"] if not c["passed"]}
     assert any("非负" in rule for rule in failed)
+
+
+def test_letter_and_proposal_rates_equal_the_hand_count() -> None:
+    from services.stats.summary import summary
+
+    body = summary(2026, fold(scenario()), overdue_open=0)
+    assert {k: body["letters"][k] for k in EXPECTED_LETTERS_2026} == EXPECTED_LETTERS_2026
+    assert {k: body["proposals"][k] for k in EXPECTED_PROPOSALS_2026} == EXPECTED_PROPOSALS_2026
+    figures = report(2026, fold(scenario()))["summary"]
+    assert (figures["consultations"], figures["mailbox_letters"], figures["proposals"]) == (2, 2, 3)
+    assert figures["letters_on_time_rate"] == EXPECTED_LETTERS_2026["on_time_rate"]
 
 
 def test_sections_in_official_order_with_the_years_figures_drafted() -> None:

@@ -1,0 +1,446 @@
+"""Stats on Kafka: the pure reducers of ``services.stats.domain`` in a faust-streaming app.
+
+The embedded stats consumer keeps counters, memos and processed event ids in one SQLite
+transaction. Kafka has no such transaction across keys and partitions (``exactly_once`` does not
+start on the Tansu test broker), so this app is at-least-once and makes every table update
+idempotent. It runs in two stages because a faust table writes each change to the changelog
+partition *of the record being processed*: a table may only be written under keys that live in
+that partition, or recovery would mix values from several partitions.
+
+1. ``stats-subjects`` consumes the stats topics (``gongkai.documents``, ``gongkai.public.documents``,
+   ``gongkai.requests``, ``gongkai.appeals``; all keyed by the event's subject, so one subject's
+   events share a partition number and arrive in order). Table ``subjects`` keeps, per subject,
+   the reducer's ``Memo`` *and* the ids of the events already applied, in one value, so the memo
+   change and the dedupe record are one changelog write. For an event not seen yet it runs
+   ``reduce``, sends the counter increments to the internal topic ``<app id>-counter-deltas``
+   keyed by counter key, *waits until they are durable*, and only then records the new memo and
+   the event id. A repeated event id (a producer retry, a re-emitted derived event) is skipped.
+2. ``stats-counters`` consumes ``<app id>-counter-deltas``; table ``counters`` keeps, per counter
+   key, the value and, per source partition, the offset of the last source record applied to it
+   (``applied``), again in one value. A delta whose source offset is not beyond ``applied`` is a
+   replay of stage 1 after a crash or a rebalance and is skipped.
+
+Why that is exact: faust flushes table changelogs before it commits a consumer offset, so after a
+crash each table is restored to a prefix of its updates at least as far as the committed offset,
+and the records after it are processed again. Stage 1 skips those whose id it had recorded, and
+recomputes the others from the same memo, so the deltas it re-sends are the ones it sent before;
+stage 2 sees each source record's deltas in source order and skips what it had applied. Delta
+records carry the event id too, for tracing. Dedupe state stays small: a subject's record lists
+its own events (tens for a request), a counter's record one offset per source partition.
+
+``report.*`` events are not counters and stay with the embedded stats service (staff report
+entries live in ``stats.db``): this app does not consume ``gongkai.reports``.
+
+Counters are read from the worker's web server (``GET /stats/counters/``: the counters of the
+partitions this worker owns, and whether it has finished joining and recovering), or from the
+durable changelog with ``read_counters`` (``python -m services.stats.faust_app counters``).
+Tables use faust's in-memory store, rebuilt from the changelog topics at every start.
+
+Run a worker with ``python -m services.stats.faust_app worker`` (settings from ``GONGKAI_*``) or
+``run_worker(settings)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faust
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gongkai.bus.delivery import DeadLetter
+from gongkai.events import Envelope, Topic, dead_letter_topic
+from gongkai.settings import Settings
+from services.stats.domain import CounterDelta, Memo, reduce
+
+__all__ = [
+    "APP_ID",
+    "SOURCE_TOPICS",
+    "CounterKey",
+    "FaustConfig",
+    "counter_key",
+    "main",
+    "make_app",
+    "parse_counter_key",
+    "read_counters",
+    "run_worker",
+]
+
+log = logging.getLogger(__name__)
+
+APP_ID = "gongkai-stats"
+#: The topics whose events are counted (``gongkai.reports`` carries staff entries, not counters).
+SOURCE_TOPICS: tuple[str, ...] = (Topic.DOCUMENTS, Topic.PUBLIC_DOCUMENTS, Topic.REQUESTS, Topic.APPEALS)
+COUNTERS_PATH = "/stats/counters/"
+
+#: (name, year, labels) as in ``services.stats.store``.
+CounterKey = tuple[str, int, tuple[tuple[str, str], ...]]
+
+
+def counter_key(delta: CounterDelta) -> str:
+    """A stable string for a counter: JSON of name, year and the sorted labels.
+
+    >>> counter_key(CounterDelta("appeals_filed", 2026, (("kind", "reconsideration"),)))
+    '["appeals_filed",2026,[["kind","reconsideration"]]]'
+    """
+    labels = [list(pair) for pair in sorted(delta.labels)]
+    return json.dumps([delta.name, delta.year, labels], ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_counter_key(key: str) -> CounterKey:
+    name, year, labels = json.loads(key)
+    return str(name), int(year), tuple((str(k), str(v)) for k, v in labels)
+
+
+# --- configuration ----------------------------------------------------------------------------
+
+
+class _FaustEnv(BaseSettings):
+    """What only the faust app needs, from ``GONGKAI_FAUST_*``."""
+
+    model_config = SettingsConfigDict(env_prefix="GONGKAI_FAUST_", env_ignore_empty=True, extra="ignore")
+
+    app_id: str = APP_ID
+    web_port: int = 6066
+    #: Bytes per producer batch; 1 sends one record per batch (a workaround for the Tansu test broker).
+    producer_max_batch_size: int | None = None
+
+
+@dataclass(frozen=True)
+class FaustConfig:
+    """Everything ``make_app`` needs. Timeouts in seconds, as faust takes them."""
+
+    bootstrap: str  # host:port[,host:port]
+    data_dir: Path
+    app_id: str = APP_ID
+    partitions: int = 3
+    replication: int = 1
+    session_timeout_s: float = 10.0
+    heartbeat_interval_s: float = 3.0
+    rebalance_timeout_s: float = 10.0
+    producer_max_batch_size: int | None = None  # None: faust's default (16 KiB)
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FaustConfig:
+        """The platform's Kafka settings (``GONGKAI_BUS``, ``GONGKAI_KAFKA_*``) plus ``GONGKAI_FAUST_*``."""
+        if settings.bus_kind != "kafka":
+            raise ValueError("the faust stats app needs GONGKAI_BUS=kafka://HOST:PORT")
+        env = _FaustEnv()
+        return cls(
+            bootstrap=settings.kafka_bootstrap,
+            data_dir=settings.data_dir,
+            app_id=env.app_id,
+            partitions=settings.kafka_partitions,
+            replication=settings.kafka_replication,
+            session_timeout_s=settings.kafka_session_timeout_ms / 1000,
+            heartbeat_interval_s=settings.kafka_heartbeat_interval_ms / 1000,
+            rebalance_timeout_s=settings.kafka_rebalance_timeout_ms / 1000,
+            producer_max_batch_size=env.producer_max_batch_size,
+            web_host=settings.host,
+            web_port=env.web_port,
+        )
+
+    @property
+    def deltas_topic(self) -> str:
+        return f"{self.app_id}-counter-deltas"
+
+    @property
+    def counters_changelog(self) -> str:
+        return f"{self.app_id}-counters-changelog"
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+
+def make_app(config: FaustConfig) -> Any:
+    """The faust app (a ``faust.App``): two agents, two tables and the counters page."""
+    conf: dict[str, Any] = {
+        "broker": [f"kafka://{host.strip()}" for host in config.bootstrap.split(",")],
+        "store": "memory://",
+        "datadir": str(config.data_dir / "faust"),
+        "autodiscover": False,
+        "processing_guarantee": "at_least_once",
+        "stream_publish_on_commit": False,
+        "consumer_auto_offset_reset": "earliest",
+        "topic_partitions": config.partitions,
+        "topic_replication_factor": config.replication,
+        "broker_session_timeout": config.session_timeout_s,
+        "broker_heartbeat_interval": config.heartbeat_interval_s,
+        "broker_rebalance_timeout": config.rebalance_timeout_s,
+        "producer_acks": -1,
+        "web_enabled": True,
+        "web_bind": config.web_host,
+        "web_host": config.web_host,
+        "web_port": config.web_port,
+    }
+    if config.producer_max_batch_size is not None:
+        conf["producer_max_batch_size"] = config.producer_max_batch_size
+    app = faust.App(config.app_id, **conf)
+
+    source = app.topic(*SOURCE_TOPICS, key_serializer="raw", value_serializer="raw")
+    deltas = app.topic(
+        config.deltas_topic,
+        internal=True,
+        partitions=config.partitions,
+        key_serializer="raw",
+        value_serializer="json",
+    )
+    subjects = app.Table("subjects", partitions=config.partitions, key_type=str)
+    counters = app.Table("counters", partitions=config.partitions, key_type=str)
+
+    tally: Counter[str] = Counter()  # what this process did since it started, for operators and tests
+
+    async def fold_subjects(stream: Any) -> None:
+        async for event in stream.events():
+            tally[await _fold_one(event, subjects, deltas, app)] += 1
+
+    async def sum_counters(stream: Any) -> None:
+        async for event in stream.events():
+            tally[_sum_one(event, counters)] += 1
+
+    app.agent(source, name="stats-subjects")(fold_subjects)
+    app.agent(deltas, name="stats-counters")(sum_counters)
+
+    started = time.monotonic()
+    announced: list[bool] = []
+
+    def ready() -> bool:
+        recovery = getattr(app.tables, "recovery", None)
+        return bool(recovery and recovery.completed.is_set() and not app.rebalancing and app.consumer.assignment())
+
+    async def announce_ready() -> None:
+        if not announced and ready():
+            announced.append(True)
+            log.info("stats faust worker joined and recovered in %.1f s", time.monotonic() - started)
+
+    app.timer(0.1)(announce_ready)
+
+    async def counters_page(web: Any, request: Any) -> Any:
+        owned = {tp.partition for tp in app.consumer.assignment() if tp.topic == config.deltas_topic}
+        values = {key: record for key, record in counters.items() if record.get("partition") in owned}
+        return web.json(
+            {
+                "ready": ready(),
+                "partitions": sorted(owned),
+                "since_start": dict(sorted(tally.items())),
+                "counters": [_counter_json(key, record["value"]) for key, record in sorted(values.items())],
+            }
+        )
+
+    app.page(COUNTERS_PATH)(counters_page)
+    return app
+
+
+async def _fold_one(event: Any, subjects: Any, deltas: Any, app: Any) -> str:
+    """Stage 1: one source record → its deltas (durable first), then the subject's memo and seen ids."""
+    message = event.message
+    raw: bytes = event.value or b""
+    try:
+        envelope = Envelope.from_bytes(raw)
+    except (ValidationError, ValueError) as exc:
+        await _dead_letter(app, message, f"undecodable record: {exc.__class__.__name__}", raw=raw)
+        return "dead_lettered"
+    record: dict[str, Any] = subjects.get(envelope.subject) or {"memo": None, "seen": []}
+    event_id = str(envelope.id)
+    if event_id in record["seen"]:
+        return "events_repeated"
+    memo = Memo.from_json(record["memo"]) if record["memo"] is not None else None
+    try:
+        reduction = reduce(envelope, memo)
+    except Exception as exc:  # the reducer is deterministic: retrying would fail the same way
+        log.warning("dead-lettering %s %s: the reducer failed", envelope.type, envelope.id)
+        await _dead_letter(app, message, f"{type(exc).__name__}: {exc}", event=envelope)
+        return "dead_lettered"
+    totals: dict[str, int] = {}
+    for delta in reduction.deltas:
+        totals[counter_key(delta)] = totals.get(counter_key(delta), 0) + delta.amount
+    origin = f"{message.topic}:{message.partition}"
+    pending = [
+        await deltas.send(
+            key=key,
+            value={"origin": origin, "offset": message.offset, "event": event_id, "amount": amount},
+            force=True,
+        )
+        for key, amount in totals.items()
+    ]
+    for sent in pending:
+        await sent  # durable before the event counts as applied: a crash now re-sends, never loses
+    now = reduction.memo or memo
+    subjects[envelope.subject] = {
+        "memo": now.to_json() if now is not None else None,
+        "seen": [*record["seen"], event_id],
+    }
+    return "events_applied"
+
+
+def _sum_one(event: Any, counters: Any) -> str:
+    """Stage 2: add one delta to its counter unless its source record was applied already."""
+    delta: dict[str, Any] = event.value
+    key = event.key.decode() if isinstance(event.key, bytes) else str(event.key)
+    record: dict[str, Any] = counters.get(key) or {"value": 0, "applied": {}}
+    origin, offset = str(delta["origin"]), int(delta["offset"])
+    if record["applied"].get(origin, -1) >= offset:
+        return "deltas_replayed"  # a replay of stage 1
+    counters[key] = {
+        "value": int(record["value"]) + int(delta["amount"]),
+        "applied": {**record["applied"], origin: offset},
+        "partition": event.message.partition,
+    }
+    return "deltas_applied"
+
+
+async def _dead_letter(
+    app: Any, message: Any, error: str, *, event: Envelope | None = None, raw: bytes | None = None
+) -> None:
+    letter = DeadLetter(
+        group=app.conf.id,
+        topic=message.topic,
+        error=error[:2000],
+        attempts=1,
+        failed_at=datetime.now(UTC),
+        event=event.model_dump(mode="json") if event else None,
+        raw=raw.decode("utf-8", "replace")[:10_000] if raw is not None else None,
+    )
+    target = dead_letter_topic(message.topic)
+    await app.producer.send_and_wait(
+        target, message.key, letter.model_dump_json().encode(), partition=None, timestamp=None, headers=None
+    )
+    log.warning("dead-lettered %s[%d]@%d to %s", message.topic, message.partition, message.offset, target)
+
+
+def _counter_json(key: str, value: int) -> dict[str, Any]:
+    name, year, labels = parse_counter_key(key)
+    return {"name": name, "year": year, "labels": dict(labels), "value": int(value)}
+
+
+# --- topics -----------------------------------------------------------------------------------
+
+
+def ensure_source_topics(config: FaustConfig) -> FaustConfig:
+    """Create missing source topics (as the bus does) and match the app's partitions to theirs.
+
+    Faust creates its own internal and changelog topics, but tables must have as many partitions
+    as the topics that feed them.
+    """
+    from kafka.admin import KafkaAdminClient
+    from kafka.errors import TopicAlreadyExistsError, for_code
+
+    admin = KafkaAdminClient(bootstrap_servers=config.bootstrap, client_id=f"{config.app_id}-admin")
+    try:
+        topics = [*SOURCE_TOPICS, *(dead_letter_topic(t) for t in SOURCE_TOPICS)]
+        missing = [t for t in topics if t not in set(admin.list_topics())]
+        if missing:
+            spec = {"num_partitions": config.partitions, "replication_factor": config.replication}
+            response = admin.create_topics({t: dict(spec) for t in missing}, raise_errors=False)
+            for topic in response["topics"]:
+                error = for_code(topic["error_code"])
+                if topic["error_code"] != 0 and error is not TopicAlreadyExistsError:
+                    raise error(f"creating {topic['name']}: {topic['error_message']}")
+            admin.wait_for_topics(missing)
+        described = admin.describe_topics(list(SOURCE_TOPICS))
+    finally:
+        admin.close()
+    counts = {t.get("name", t.get("topic")): len(t["partitions"]) for t in described}
+    if len(set(counts.values())) != 1:
+        raise RuntimeError(f"the stats topics must have equal partition counts, not {counts}")
+    return replace(config, partitions=next(iter(counts.values())))
+
+
+# --- reading counters from the changelog ------------------------------------------------------
+
+
+async def read_counters(config: FaustConfig, *, timeout_s: float = 30.0) -> dict[CounterKey, int]:
+    """The durable counters: the last value of each key in the counters changelog.
+
+    This is what a worker restores at start-up; it lags a running worker by at most a commit
+    interval. It needs no worker and covers every partition.
+    """
+    from aiokafka import AIOKafkaConsumer
+    from aiokafka.structs import TopicPartition
+
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=config.bootstrap, client_id=f"{config.app_id}-reader", enable_auto_commit=False
+    )
+    await reader.start()
+    try:
+        partitions = reader.partitions_for_topic(config.counters_changelog)
+        if partitions is None:
+            await reader._client.force_metadata_update()  # a topic this client has not looked up yet
+            partitions = reader.partitions_for_topic(config.counters_changelog) or set()
+        tps = [TopicPartition(config.counters_changelog, p) for p in sorted(partitions)]
+        if not tps:
+            return {}
+        reader.assign(tps)
+        await reader.seek_to_beginning(*tps)
+        ends = await reader.end_offsets(tps)
+        latest: dict[str, int | None] = {}
+        deadline = time.monotonic() + timeout_s
+        remaining = {tp for tp in tps if ends[tp] > 0}
+        while remaining:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"reading {config.counters_changelog} did not reach its end")
+            batch = await reader.getmany(timeout_ms=100)
+            for tp, records in batch.items():
+                for r in records:
+                    if r.offset < ends[tp]:
+                        key = json.loads(r.key)
+                        latest[key] = json.loads(r.value)["value"] if r.value is not None else None
+            for tp in list(remaining):
+                if await reader.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+    finally:
+        await reader.stop()
+    return {parse_counter_key(k): v for k, v in latest.items() if v is not None}
+
+
+# --- entry points -----------------------------------------------------------------------------
+
+
+def run_worker(settings: Settings | None = None, *, web_port: int | None = None, loglevel: str = "info") -> None:
+    """Run one stats worker until SIGTERM/SIGINT (the function behind ``gongkai stats faust``)."""
+    config = FaustConfig.from_settings(settings or Settings())
+    if web_port is not None:
+        config = replace(config, web_port=web_port)
+    config = ensure_source_topics(config)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    app = make_app(config)
+    worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False)
+    worker.execute_from_commandline()
+
+
+def _print_counters(settings: Settings) -> None:
+    config = FaustConfig.from_settings(settings)
+    counters = asyncio.run(read_counters(config))
+    rows = [_counter_json(counter_key(CounterDelta(n, y, labels)), v) for (n, y, labels), v in sorted(counters.items())]
+    sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m services.stats.faust_app", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    worker = commands.add_parser("worker", help="run a stats worker (settings from GONGKAI_*)")
+    worker.add_argument("--web-port", type=int, default=None, help="the worker's HTTP port (GONGKAI_FAUST_WEB_PORT)")
+    worker.add_argument("--loglevel", default="info")
+    commands.add_parser("counters", help="print the durable counters (read from the changelog) as JSON")
+    args = parser.parse_args(argv)
+    if args.command == "worker":
+        run_worker(web_port=args.web_port, loglevel=args.loglevel)
+    else:
+        _print_counters(Settings())
+
+
+if __name__ == "__main__":
+    main()
