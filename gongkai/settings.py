@@ -52,11 +52,34 @@ class Settings(BaseSettings):
     fee_payment_workdays: int = Field(default=20, ge=1, le=60, description="109号文: time to pay a fee notice")
     fee_pauses_clock: bool = Field(default=True, description="the answer clock stops while a fee is unpaid")
     due_soon_workdays: int = Field(default=3, ge=1, le=20, description="open cases due within this are 'due soon'")
+    # Letters (信箱, 在线咨询): local time limits in working days from receipt (spec §D).
+    letter_workdays: int = Field(default=5, ge=1, le=60, description="a letter's time limit, working days from receipt")
+    letter_max_workdays: int = Field(default=10, ge=1, le=60, description="the ceiling after the one extension")
+    letter_workdays_by_category: dict[str, int] = Field(
+        default_factory=dict, description='per "kind.category", "category" or "kind", e.g. {"consultation.help": 3}'
+    )
+    # Deputies' suggestions and CPPCC proposals: the reply classes of the jurisdiction (spec §D [S]).
+    proposal_result_classes: dict[str, str] = Field(
+        default_factory=lambda: {
+            "A": "所提问题已经解决或者基本解决",
+            "B": "正在解决或者列入规划逐步解决",
+            "C": "因目前条件限制或者其他原因需待以后解决",
+            "D": "留作参考",
+        },
+        description="reply classes of suggestions and proposals, code → label (JSON)",
+    )
     sweep_interval_s: float = Field(default=300.0, gt=0, description="how often the deadline sweep runs")
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     clock: str | None = Field(default=None, description="ISO instant to freeze the clock at (tests, drills)")
     timezone: str = "Asia/Shanghai"
+
+    @field_validator("proposal_result_classes")
+    @classmethod
+    def _result_classes(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value or any(not 1 <= len(code) <= 8 or not label for code, label in value.items()):
+            raise ValueError("give at least one reply class, codes of 1 to 8 characters with a label")
+        return value
 
     @field_validator("bus")
     @classmethod

@@ -6,7 +6,12 @@ __all__ = [
     "APPLICANT_COLUMNS",
     "ART20_CATEGORIES",
     "CHANNEL_LABELS",
+    "LETTER_CATEGORY_LABELS",
+    "LETTER_KIND_LABELS",
     "OUTCOME_LABELS",
+    "PROPOSAL_KIND_LABELS",
+    "RATING_LABELS",
+    "RESULT_CLASS_LABELS",
     "category_label",
     "is_known_category",
 ]
@@ -82,4 +87,28 @@ OUTCOME_LABELS: dict[str, str] = {
     "other.no_correction": "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
     "other.fee_unpaid": "（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
     "other.other": "（六）其他处理 3.其他",
+}
+
+#: 来信类型: 市长信箱, 部门信箱, 在线咨询, and the two kinds of proposals.
+LETTER_KIND_LABELS: dict[str, str] = {
+    "mayor_mailbox": "市长信箱",
+    "department_mailbox": "部门信箱",
+    "consultation": "在线咨询",
+}
+PROPOSAL_KIND_LABELS: dict[str, str] = {"npc_suggestion": "人大代表建议", "cppcc_proposal": "政协提案"}
+#: 来信类别 (spec §D).
+LETTER_CATEGORY_LABELS: dict[str, str] = {
+    "consultation": "咨询",
+    "complaint": "投诉",
+    "suggestion": "建议",
+    "help": "求助",
+}
+#: 评价: of a letter's reply by its writer, of a proposal's reply by its proposer.
+RATING_LABELS: dict[str, str] = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+#: The default reply classes of suggestions and proposals (spec §D, configurable per jurisdiction).
+RESULT_CLASS_LABELS: dict[str, str] = {
+    "A": "所提问题已经解决或者基本解决",
+    "B": "正在解决或者列入规划逐步解决",
+    "C": "因目前条件限制或者其他原因需待以后解决",
+    "D": "留作参考",
 }

@@ -24,12 +24,23 @@ from services.review.appeals_api import appeals_router
 from services.review.appeals_handlers import APPEALS_GROUP, AppealHandlers
 from services.review.appeals_store import APPEALS_SCHEMA
 from services.review.handlers import GROUP, DocumentHandlers
+from services.review.letters_api import letters_router
+from services.review.letters_handlers import LETTERS_GROUP, LetterHandlers
+from services.review.letters_metrics import LetterGauges
+from services.review.letters_pages import letter_pages_router
+from services.review.letters_store import LETTERS_SCHEMA
+from services.review.letters_sweep import LetterSweep
 from services.review.pages import pages_router
+from services.review.proposals_api import proposals_router
+from services.review.proposals_handlers import PROPOSALS_GROUP, ProposalHandlers
+from services.review.proposals_metrics import ProposalGauges
+from services.review.proposals_store import PROPOSALS_SCHEMA
+from services.review.proposals_sweep import ProposalSweep
 from services.review.request_api import requests_router
 from services.review.request_handlers import REQUESTS_GROUP, RequestHandlers, rules_from
 from services.review.request_store import REQUESTS_SCHEMA
 from services.review.store import SCHEMA
-from services.review.sweep import sweep
+from services.review.sweep import RequestSweep, SweepResult, SweepSource, sweep
 from services.review.sweep_api import sweep_router
 
 log = logging.getLogger(__name__)
@@ -83,8 +94,11 @@ class RequestGauges(Collector):
 
 
 def build(ctx: ServiceContext) -> ServiceUnit:
-    db = Database(ctx.settings.path("review.db"), schema=SCHEMA + REQUESTS_SCHEMA + APPEALS_SCHEMA)
-    collectors: list[Collector] = [OverdueDocuments(ctx), RequestGauges(ctx)]
+    db = Database(
+        ctx.settings.path("review.db"),
+        schema=SCHEMA + REQUESTS_SCHEMA + APPEALS_SCHEMA + LETTERS_SCHEMA + PROPOSALS_SCHEMA,
+    )
+    collectors: list[Collector] = [OverdueDocuments(ctx), RequestGauges(ctx), LetterGauges(ctx), ProposalGauges(ctx)]
     rules = rules_from(ctx.settings)
     applied = Applied()
     tasks: set[asyncio.Task[None]] = set()
@@ -97,8 +111,10 @@ def build(ctx: ServiceContext) -> ServiceUnit:
             return None, True
         return due.day, due.provisional
 
-    async def run_sweep() -> object:
-        return await sweep(db, ctx.bus, lambda: ctx.calendar.calendar, rules, ctx.clock)
+    sweep_sources: list[SweepSource] = [RequestSweep(rules), LetterSweep(ctx), ProposalSweep(ctx)]
+
+    async def run_sweep() -> dict[str, SweepResult]:
+        return await sweep(db, ctx.bus, lambda: ctx.calendar.calendar, sweep_sources, ctx.clock)
 
     async def sweep_forever() -> None:
         while True:
@@ -143,13 +159,18 @@ def build(ctx: ServiceContext) -> ServiceUnit:
             router(ctx, db),
             requests_router(ctx, db, rules, applied),
             appeals_router(ctx, db, applied),
+            letters_router(ctx, db, applied),
+            proposals_router(ctx, db, applied),
             pages_router(ctx, db, rules),
+            letter_pages_router(ctx, db, applied),
             sweep_router(run_sweep),
         ],
         consumers=[
             Consumer(GROUP, [Topic.DOCUMENTS, Topic.PUBLIC_DOCUMENTS], DocumentHandlers(db, ctx.bus, publish_due)),
             Consumer(REQUESTS_GROUP, [Topic.REQUESTS], RequestHandlers(db, calendar, rules, applied)),
             Consumer(APPEALS_GROUP, [Topic.APPEALS], AppealHandlers(db, applied)),
+            Consumer(LETTERS_GROUP, [Topic.LETTERS, Topic.PUBLIC_LETTERS], LetterHandlers(ctx, db, applied)),
+            Consumer(PROPOSALS_GROUP, [Topic.PROPOSALS, Topic.PUBLIC_LETTERS], ProposalHandlers(ctx, db, applied)),
         ],
         start=start,
         stop=stop,

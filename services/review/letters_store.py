@@ -1,0 +1,163 @@
+"""Mailbox letters and online consultations: the review service's table of them.
+
+The only place the writer's contact (name, phone, email) is kept. One row per letter: the letter as
+received, the time limits in force at receipt, the accepted steps in order (the letter is their
+fold, see ``letters.py``), the full history (refused facts included) and columns derived from the
+fold for queries and gauges.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from typing import Any
+
+__all__ = [
+    "LETTERS_SCHEMA",
+    "append_step",
+    "count_letters",
+    "count_pending",
+    "get_letter",
+    "insert_letter",
+    "list_letters",
+    "pending_letter_ids",
+    "set_columns",
+]
+
+LETTERS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS letters (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    category TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    addressed_to TEXT,
+    tracking_code_hash TEXT NOT NULL,
+    recorded_by TEXT,
+    submitted_at TEXT NOT NULL,
+    received_on TEXT NOT NULL,
+    workdays INTEGER NOT NULL,
+    max_workdays INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    department TEXT,
+    due_on TEXT,
+    due_provisional INTEGER NOT NULL DEFAULT 0,
+    replied_on TEXT,
+    closed_on TEXT,
+    feedback TEXT,
+    published INTEGER NOT NULL DEFAULT 0,
+    overdue_notified TEXT,
+    steps TEXT NOT NULL DEFAULT '[]',
+    history TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS letters_status ON letters(status, due_on);
+"""
+
+_JSON = ("contact", "steps", "history")
+_BOOL = ("due_provisional", "published")
+_PENDING = ("open", "assigned")
+
+
+def insert_letter(conn: sqlite3.Connection, row: dict[str, Any]) -> bool:
+    """Insert a new letter; False when a letter with this id already exists (nothing changed)."""
+    values = _encode(row)
+    cur = conn.execute(
+        f"INSERT OR IGNORE INTO letters ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})",
+        values,
+    )
+    return cur.rowcount == 1
+
+
+def get_letter(conn: sqlite3.Connection, letter_id: str) -> dict[str, Any] | None:
+    cur = conn.execute("SELECT * FROM letters WHERE id = ?", (letter_id,))
+    row = cur.fetchone()
+    return _decode(cur, row) if row else None
+
+
+def append_step(
+    conn: sqlite3.Connection, letter_id: str, entry: dict[str, Any], *, accepted: bool, changes: dict[str, Any]
+) -> None:
+    """Append ``entry`` to the history (and to the steps when ``accepted``) and set ``changes``."""
+    row = conn.execute("SELECT steps, history FROM letters WHERE id = ?", (letter_id,)).fetchone()
+    steps, history = json.loads(row[0]), json.loads(row[1])
+    history.append(entry)
+    if accepted:
+        steps.append(entry)
+    set_columns(conn, letter_id, {**changes, "steps": steps, "history": history})
+
+
+def set_columns(conn: sqlite3.Connection, letter_id: str, changes: dict[str, Any]) -> None:
+    values = _encode(changes)
+    assignments = ", ".join(f"{k} = :{k}" for k in values)
+    conn.execute(f"UPDATE letters SET {assignments} WHERE id = :id", {**values, "id": letter_id})
+
+
+def _filters(status: str | None, kind: str | None, overdue_on: date | None) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+    if status == "open":  # API.md: "open" means not yet closed (待办理 and 已交办)
+        clauses.append(f"status IN {_PENDING}")
+    elif status:
+        clauses.append("status = ?")
+        args.append(status)
+    if kind:
+        clauses.append("kind = ?")
+        args.append(kind)
+    if overdue_on:
+        clauses.append(f"status IN {_PENDING} AND due_on < ?")
+        args.append(overdue_on.isoformat())
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def list_letters(
+    conn: sqlite3.Connection,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    overdue_on: date | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    where, args = _filters(status, kind, overdue_on)
+    cur = conn.execute(
+        f"SELECT * FROM letters {where} ORDER BY due_on IS NULL, due_on, submitted_at, id LIMIT ? OFFSET ?",
+        (*args, limit, offset),
+    )
+    return [_decode(cur, row) for row in cur.fetchall()]
+
+
+def count_letters(
+    conn: sqlite3.Connection, *, status: str | None = None, kind: str | None = None, overdue_on: date | None = None
+) -> int:
+    where, args = _filters(status, kind, overdue_on)
+    return int(conn.execute(f"SELECT count(*) FROM letters {where}", args).fetchone()[0])
+
+
+def pending_letter_ids(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute(f"SELECT id FROM letters WHERE status IN {_PENDING} ORDER BY id")]
+
+
+def count_pending(conn: sqlite3.Connection, today: date) -> dict[str, int]:
+    """Letters not yet replied or transferred, and those among them past their time limit."""
+    row = conn.execute(
+        f"SELECT count(*), coalesce(sum(due_on < ?), 0) FROM letters WHERE status IN {_PENDING}",
+        (today.isoformat(),),
+    ).fetchone()
+    return {"open": int(row[0]), "overdue": int(row[1])}
+
+
+def _encode(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: json.dumps(v, ensure_ascii=False) if k in _JSON else int(v) if k in _BOOL else v for k, v in values.items()
+    }
+
+
+def _decode(cur: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
+    record = dict(zip([c[0] for c in cur.description], row, strict=True))
+    for key in _JSON:
+        record[key] = json.loads(record[key])
+    for key in _BOOL:
+        record[key] = bool(record[key])
+    return record

@@ -1,0 +1,188 @@
+"""Deputies' suggestions and CPPCC proposals: the review service's table of them.
+
+One row per proposal: the registration as received, the accepted steps in order (the proposal is
+their fold, see ``proposals.py``), the full history (ignored facts, overdue notices and warnings
+included), and columns derived from the fold for queries and gauges.
+
+Numbers: a kind's numbers are unique within a year (of assignment), but intake cannot know which
+are taken. A second registration with the same kind, year and number is recorded all the same
+(refusing it would lose a real assignment whose number was mistyped), with ``duplicate_of``
+naming the first and a warning in its history; it is handled like any other.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from typing import Any
+
+__all__ = [
+    "PROPOSALS_SCHEMA",
+    "append_step",
+    "count_gauges",
+    "count_proposals",
+    "find_duplicate",
+    "get_proposal",
+    "insert_proposal",
+    "list_proposals",
+    "number_key",
+    "open_proposal_ids",
+    "set_columns",
+]
+
+PROPOSALS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS proposals (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    number TEXT NOT NULL,
+    number_key TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    proposer TEXT NOT NULL,
+    session TEXT NOT NULL,
+    assigned_on TEXT NOT NULL,
+    lead_unit TEXT NOT NULL,
+    co_units TEXT NOT NULL DEFAULT '[]',
+    recorded_by TEXT,
+    recorded_at TEXT NOT NULL,
+    duplicate_of TEXT,
+    status TEXT NOT NULL,
+    due_on TEXT NOT NULL,
+    result_class TEXT,
+    rating TEXT,
+    rehandling INTEGER NOT NULL DEFAULT 0,
+    replied_on TEXT,
+    closed_on TEXT,
+    overdue_notified TEXT,
+    steps TEXT NOT NULL DEFAULT '[]',
+    history TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS proposals_status ON proposals(status, due_on);
+CREATE INDEX IF NOT EXISTS proposals_number ON proposals(kind, year, number_key);
+"""
+
+_JSON = ("co_units", "steps", "history")
+_BOOL = ("rehandling",)
+_OPEN = ("assigned", "replied", "rehandling")
+#: A reply is owed: only these can be overdue.
+_AWAITING_REPLY = ("assigned", "rehandling")
+
+
+def number_key(number: str) -> str:
+    """A number as compared for duplicates: without blanks, case-folded.
+
+    >>> number_key(" 第 0123号 ") == number_key("第0123号")
+    True
+    """
+    return "".join(number.split()).casefold()
+
+
+def insert_proposal(conn: sqlite3.Connection, row: dict[str, Any]) -> bool:
+    """Insert a new proposal; False (nothing written) when the id is taken."""
+    values = _encode(row)
+    cur = conn.execute(
+        f"INSERT OR IGNORE INTO proposals ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})",
+        values,
+    )
+    return cur.rowcount == 1
+
+
+def get_proposal(conn: sqlite3.Connection, proposal_id: str) -> dict[str, Any] | None:
+    cur = conn.execute("SELECT * FROM proposals WHERE id = ?", (proposal_id,))
+    row = cur.fetchone()
+    return _decode(cur, row) if row else None
+
+
+def find_duplicate(conn: sqlite3.Connection, *, kind: str, year: int, key: str, proposal_id: str) -> str | None:
+    """The first other proposal registered with this kind, year and number, if any."""
+    row = conn.execute(
+        "SELECT id FROM proposals WHERE kind = ? AND year = ? AND number_key = ? AND id != ? ORDER BY rowid LIMIT 1",
+        (kind, year, key, proposal_id),
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+def append_step(
+    conn: sqlite3.Connection, proposal_id: str, entry: dict[str, Any], *, accepted: bool, changes: dict[str, Any]
+) -> None:
+    """Append ``entry`` to the history (and to the steps when ``accepted``) and set ``changes``."""
+    row = conn.execute("SELECT steps, history FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
+    steps, history = json.loads(row[0]), json.loads(row[1])
+    history.append(entry)
+    if accepted:
+        steps.append(entry)
+    set_columns(conn, proposal_id, {**changes, "steps": steps, "history": history})
+
+
+def set_columns(conn: sqlite3.Connection, proposal_id: str, changes: dict[str, Any]) -> None:
+    values = _encode(changes)
+    assignments = ", ".join(f"{k} = :{k}" for k in values)
+    conn.execute(f"UPDATE proposals SET {assignments} WHERE id = :id", {**values, "id": proposal_id})
+
+
+def _where(*, status: str | None, kind: str | None, overdue_on: date | None) -> tuple[str, list[str]]:
+    clauses, args = [], []
+    if status is not None:
+        clauses.append("status = ?")
+        args.append(status)
+    if kind is not None:
+        clauses.append("kind = ?")
+        args.append(kind)
+    if overdue_on is not None:
+        clauses.append(f"status IN {_AWAITING_REPLY} AND due_on < ?")
+        args.append(overdue_on.isoformat())
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def list_proposals(
+    conn: sqlite3.Connection,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    overdue_on: date | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Proposals, soonest due first."""
+    where, args = _where(status=status, kind=kind, overdue_on=overdue_on)
+    cur = conn.execute(
+        f"SELECT * FROM proposals {where} ORDER BY due_on, assigned_on, rowid LIMIT ? OFFSET ?",
+        (*args, limit, offset),
+    )
+    return [_decode(cur, row) for row in cur.fetchall()]
+
+
+def count_proposals(
+    conn: sqlite3.Connection, *, status: str | None = None, kind: str | None = None, overdue_on: date | None = None
+) -> int:
+    where, args = _where(status=status, kind=kind, overdue_on=overdue_on)
+    return int(conn.execute(f"SELECT count(*) FROM proposals {where}", args).fetchone()[0])
+
+
+def open_proposal_ids(conn: sqlite3.Connection) -> list[str]:
+    """Proposals that owe a reply (the sweep's work)."""
+    return [r[0] for r in conn.execute(f"SELECT id FROM proposals WHERE status IN {_AWAITING_REPLY} ORDER BY id")]
+
+
+def count_gauges(conn: sqlite3.Connection, today: date) -> dict[str, int]:
+    """Proposals not yet closed, and those owing a reply past its due date."""
+    row = conn.execute(
+        f"""SELECT count(*), coalesce(sum(status IN {_AWAITING_REPLY} AND due_on < ?), 0)
+            FROM proposals WHERE status IN {_OPEN}""",
+        (today.isoformat(),),
+    ).fetchone()
+    return {"open": int(row[0]), "overdue": int(row[1])}
+
+
+def _encode(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: json.dumps(v, ensure_ascii=False) if k in _JSON else int(v) if k in _BOOL else v for k, v in row.items()}
+
+
+def _decode(cur: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
+    record = dict(zip([c[0] for c in cur.description], row, strict=True))
+    for key in _JSON:
+        record[key] = json.loads(record[key])
+    for key in _BOOL:
+        record[key] = bool(record[key])
+    return record
