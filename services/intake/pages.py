@@ -192,7 +192,7 @@ def _without_wrong_optional_fields(values: Mapping[str, str], wrong: set[str]) -
         return None
 
 
-async def _posted_form(request: Request) -> dict[str, list[str]]:
+async def posted_form(request: Request) -> dict[str, list[str]]:
     """The posted fields, parsed here: python-multipart is not a dependency, and a form post needs none."""
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     body = await request.body()
@@ -223,7 +223,7 @@ def pages_router(ctx: ServiceContext) -> APIRouter:
 
     @pages.post("/requests/new", response_class=HTMLResponse)
     async def submit_application(request: Request) -> HTMLResponse:
-        values = _form_values(await _posted_form(request))
+        values = _form_values(await posted_form(request))
         application, problems = _check(ctx, values)
         if application is None:
             return form_page(request, values, problems, 422)

@@ -110,7 +110,7 @@ def _day(text: str, label: str, errors: list[str]) -> date | None:
         return None
 
 
-def _pages(current: int, last: int) -> list[int]:
+def page_numbers(current: int, last: int) -> list[int]:
     """Page numbers to offer: the first, the last, and a few around the current one."""
     shown = {1, last, *range(max(1, current - 2), min(last, current + 2) + 1)}
     return sorted(page for page in shown if 1 <= page <= last)
@@ -139,7 +139,7 @@ def router(index: SearchIndex) -> APIRouter:
             "form": form,
             "found": found,
             "last_page": last,
-            "pages": _pages(page, last),
+            "pages": page_numbers(page, last),
             "categories": ART20_CATEGORIES,
             "validities": VALIDITY_LABELS,
             "facet_titles": FACET_TITLES,
