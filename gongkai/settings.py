@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     kafka_heartbeat_interval_ms: int = 3_000
     kafka_rebalance_timeout_ms: int = 10_000
 
+    # The faust stats app on Kafka (services/stats/faust_app.py).
+    faust_app_id: str = Field(default="gongkai-stats", description="faust app id: consumer group and table topics")
+    faust_web_port: int = Field(default=6066, ge=1, le=65535, description="the faust worker's HTTP port")
+    faust_producer_max_batch_size: int | None = Field(
+        default=None, ge=1, description="bytes per producer batch; 1 only for the Tansu test broker"
+    )
+
     # Consumer delivery policy: retries with exponential backoff, then the dead-letter topic.
     handler_max_attempts: int = Field(default=5, ge=1)
     handler_backoff_s: float = Field(default=0.05, ge=0)
@@ -70,6 +77,13 @@ class Settings(BaseSettings):
     )
     sweep_interval_s: float = Field(default=300.0, gt=0, description="how often the deadline sweep runs")
 
+    # The staff console (services/console): where it reaches the JSON API, and how long a sign-in lasts.
+    console_api_url: str | None = Field(
+        default=None, description="base URL of the API (the gateway) when the console runs apart; unset: in-process"
+    )
+    console_session_minutes: int = Field(default=480, ge=5, le=24 * 60, description="a session's absolute lifetime")
+    console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60, description="a session ends after this idle time")
+
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     clock: str | None = Field(default=None, description="ISO instant to freeze the clock at (tests, drills)")
     timezone: str = "Asia/Shanghai"
@@ -87,6 +101,13 @@ class Settings(BaseSettings):
         if value != "embedded" and not value.startswith("kafka://"):
             raise ValueError("bus must be 'embedded' or kafka://HOST:PORT")
         return value
+
+    @field_validator("console_api_url")
+    @classmethod
+    def _api_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("console_api_url must be an http(s) URL")
+        return value.rstrip("/") if value else None
 
     @field_validator("index")
     @classmethod

@@ -7,8 +7,8 @@ idempotent. It runs in two stages because a faust table writes each change to th
 partition *of the record being processed*: a table may only be written under keys that live in
 that partition, or recovery would mix values from several partitions.
 
-1. ``stats-subjects`` consumes the stats topics (``gongkai.documents``, ``gongkai.public.documents``,
-   ``gongkai.requests``, ``gongkai.appeals``; all keyed by the event's subject, so one subject's
+1. ``stats-subjects`` consumes the stats topics (``SOURCE_TOPICS``: documents, public documents,
+   requests, appeals, letters, proposals; all keyed by the event's subject, so one subject's
    events share a partition number and arrive in order). Table ``subjects`` keeps, per subject,
    the reducer's ``Memo`` *and* the ids of the events already applied, in one value, so the memo
    change and the dedupe record are one changelog write. For an event not seen yet it runs
@@ -30,6 +30,12 @@ its own events (tens for a request), a counter's record one offset per source pa
 
 ``report.*`` events are not counters and stay with the embedded stats service (staff report
 entries live in ``stats.db``): this app does not consume ``gongkai.reports``.
+
+When table recovery ends, faust 0.15.3 empties its stream queues after it has resumed fetching,
+dropping records until the next restart; ``_keep_fetched_records_when_recovery_ends`` keeps them.
+On the Tansu test broker the worker needs short group timeouts (``GONGKAI_KAFKA_*``) and one record
+per producer batch (``GONGKAI_FAUST_PRODUCER_MAX_BATCH_SIZE=1``, or changelog recovery stops early
+at Tansu's wrong end offsets); real Kafka needs neither. See docs/operations.md.
 
 Counters are read from the worker's web server (``GET /stats/counters/``: the counters of the
 partitions this worker owns, and whether it has finished joining and recovering), or from the
@@ -53,16 +59,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import faust
 from pydantic import ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gongkai.bus.delivery import DeadLetter
 from gongkai.events import Envelope, Topic, dead_letter_topic
 from gongkai.settings import Settings
 from services.stats.domain import CounterDelta, Memo, reduce
+from services.stats.rebuild import STATS_TOPICS
 
 __all__ = [
     "APP_ID",
@@ -80,8 +86,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 APP_ID = "gongkai-stats"
-#: The topics whose events are counted (``gongkai.reports`` carries staff entries, not counters).
-SOURCE_TOPICS: tuple[str, ...] = (Topic.DOCUMENTS, Topic.PUBLIC_DOCUMENTS, Topic.REQUESTS, Topic.APPEALS)
+#: The stats service's topics but ``gongkai.reports``, which carries staff entries, not counters.
+SOURCE_TOPICS: tuple[str, ...] = tuple(topic for topic in STATS_TOPICS if topic != Topic.REPORTS)
 COUNTERS_PATH = "/stats/counters/"
 
 #: (name, year, labels) as in ``services.stats.store``.
@@ -106,17 +112,6 @@ def parse_counter_key(key: str) -> CounterKey:
 # --- configuration ----------------------------------------------------------------------------
 
 
-class _FaustEnv(BaseSettings):
-    """What only the faust app needs, from ``GONGKAI_FAUST_*``."""
-
-    model_config = SettingsConfigDict(env_prefix="GONGKAI_FAUST_", env_ignore_empty=True, extra="ignore")
-
-    app_id: str = APP_ID
-    web_port: int = 6066
-    #: Bytes per producer batch; 1 sends one record per batch (a workaround for the Tansu test broker).
-    producer_max_batch_size: int | None = None
-
-
 @dataclass(frozen=True)
 class FaustConfig:
     """Everything ``make_app`` needs. Timeouts in seconds, as faust takes them."""
@@ -138,19 +133,18 @@ class FaustConfig:
         """The platform's Kafka settings (``GONGKAI_BUS``, ``GONGKAI_KAFKA_*``) plus ``GONGKAI_FAUST_*``."""
         if settings.bus_kind != "kafka":
             raise ValueError("the faust stats app needs GONGKAI_BUS=kafka://HOST:PORT")
-        env = _FaustEnv()
         return cls(
             bootstrap=settings.kafka_bootstrap,
             data_dir=settings.data_dir,
-            app_id=env.app_id,
+            app_id=settings.faust_app_id,
             partitions=settings.kafka_partitions,
             replication=settings.kafka_replication,
             session_timeout_s=settings.kafka_session_timeout_ms / 1000,
             heartbeat_interval_s=settings.kafka_heartbeat_interval_ms / 1000,
             rebalance_timeout_s=settings.kafka_rebalance_timeout_ms / 1000,
-            producer_max_batch_size=env.producer_max_batch_size,
+            producer_max_batch_size=settings.faust_producer_max_batch_size,
             web_host=settings.host,
-            web_port=env.web_port,
+            web_port=settings.faust_web_port,
         )
 
     @property
@@ -165,7 +159,7 @@ class FaustConfig:
 # --- the app ----------------------------------------------------------------------------------
 
 
-def make_app(config: FaustConfig) -> Any:
+def make_app(config: FaustConfig) -> faust.App:
     """The faust app (a ``faust.App``): two agents, two tables and the counters page."""
     conf: dict[str, Any] = {
         "broker": [f"kafka://{host.strip()}" for host in config.bootstrap.split(",")],
@@ -189,6 +183,7 @@ def make_app(config: FaustConfig) -> Any:
     if config.producer_max_batch_size is not None:
         conf["producer_max_batch_size"] = config.producer_max_batch_size
     app = faust.App(config.app_id, **conf)
+    _keep_fetched_records_when_recovery_ends(app)
 
     source = app.topic(*SOURCE_TOPICS, key_serializer="raw", value_serializer="raw")
     deltas = app.topic(
@@ -242,6 +237,27 @@ def make_app(config: FaustConfig) -> Any:
 
     app.page(COUNTERS_PATH)(counters_page)
     return app
+
+
+def _keep_fetched_records_when_recovery_ends(app: Any) -> None:
+    """Work around a race in faust 0.15.3 that drops records after every table recovery.
+
+    When recovery ends, faust resumes fetching the stream partitions, seeks them to the committed
+    offsets and only then resumes flow control, which empties every stream queue. The fetcher,
+    already running for the changelogs, has often delivered the first records of the stream
+    partitions by then: they are thrown away, the fetch position has moved past them, and they are
+    not read again until the next restart (the committed offset stops at the hole meanwhile).
+    Resuming without emptying the queues keeps them; the seek may make the consumer read a few
+    records twice, which the tables' deduplication absorbs. Queues are still emptied when
+    partitions are revoked (``App.on_partitions_revoked`` clears them itself).
+    """
+    flow: Any = app.flow_control
+
+    def resume() -> None:
+        flow._suspend.clear()
+        flow._resume.set()
+
+    flow.resume = resume
 
 
 async def _fold_one(event: Any, subjects: Any, deltas: Any, app: Any) -> str:
@@ -365,42 +381,44 @@ def ensure_source_topics(config: FaustConfig) -> FaustConfig:
 async def read_counters(config: FaustConfig, *, timeout_s: float = 30.0) -> dict[CounterKey, int]:
     """The durable counters: the last value of each key in the counters changelog.
 
-    This is what a worker restores at start-up; it lags a running worker by at most a commit
-    interval. It needs no worker and covers every partition.
+    This is what a worker restores at start-up; it trails a running worker by at most a commit
+    interval. It needs no worker and covers every partition. Each partition is read up to the
+    high-water mark of its first fetch response, not ``end_offsets`` (wrong on Tansu after
+    multi-record batches).
     """
     from aiokafka import AIOKafkaConsumer
     from aiokafka.structs import TopicPartition
 
     reader = AIOKafkaConsumer(
-        bootstrap_servers=config.bootstrap, client_id=f"{config.app_id}-reader", enable_auto_commit=False
+        bootstrap_servers=config.bootstrap,
+        client_id=f"{config.app_id}-reader",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=50,
     )
     await reader.start()
+    latest: dict[str, int | None] = {}
     try:
-        partitions = reader.partitions_for_topic(config.counters_changelog)
-        if partitions is None:
-            await reader._client.force_metadata_update()  # a topic this client has not looked up yet
-            partitions = reader.partitions_for_topic(config.counters_changelog) or set()
+        await reader.topics()  # fetches the cluster's metadata
+        partitions = reader.partitions_for_topic(config.counters_changelog) or set()
         tps = [TopicPartition(config.counters_changelog, p) for p in sorted(partitions)]
-        if not tps:
-            return {}
         reader.assign(tps)
-        await reader.seek_to_beginning(*tps)
-        ends = await reader.end_offsets(tps)
-        latest: dict[str, int | None] = {}
+        if tps:
+            await reader.seek_to_beginning(*tps)
+        ends: dict[Any, int] = {}
+        pending = set(tps)
         deadline = time.monotonic() + timeout_s
-        remaining = {tp for tp in tps if ends[tp] > 0}
-        while remaining:
+        while pending:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"reading {config.counters_changelog} did not reach its end")
             batch = await reader.getmany(timeout_ms=100)
-            for tp, records in batch.items():
-                for r in records:
-                    if r.offset < ends[tp]:
-                        key = json.loads(r.key)
-                        latest[key] = json.loads(r.value)["value"] if r.value is not None else None
-            for tp in list(remaining):
-                if await reader.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
+            for tp in tps:
+                if tp not in ends and reader.highwater(tp) is not None:
+                    ends[tp] = reader.highwater(tp)
+                for r in batch.get(tp, ()):
+                    if tp in ends and r.offset < ends[tp]:
+                        latest[json.loads(r.key)] = json.loads(r.value)["value"] if r.value is not None else None
+                if tp in pending and tp in ends and await reader.position(tp) >= ends[tp]:
+                    pending.discard(tp)
     finally:
         await reader.stop()
     return {parse_counter_key(k): v for k, v in latest.items() if v is not None}
@@ -409,8 +427,12 @@ async def read_counters(config: FaustConfig, *, timeout_s: float = 30.0) -> dict
 # --- entry points -----------------------------------------------------------------------------
 
 
-def run_worker(settings: Settings | None = None, *, web_port: int | None = None, loglevel: str = "info") -> None:
-    """Run one stats worker until SIGTERM/SIGINT (the function behind ``gongkai stats faust``)."""
+def run_worker(settings: Settings | None = None, *, web_port: int | None = None, loglevel: str = "info") -> NoReturn:
+    """Run one stats worker until SIGTERM/SIGINT, then exit the process (faust's worker raises SystemExit).
+
+    The function behind ``gongkai stats faust``: it creates missing stats topics, takes faust's
+    partition count from them and serves ``GET /stats/counters/`` on ``web_port``.
+    """
     config = FaustConfig.from_settings(settings or Settings())
     if web_port is not None:
         config = replace(config, web_port=web_port)
@@ -425,7 +447,8 @@ def _print_counters(settings: Settings) -> None:
     config = FaustConfig.from_settings(settings)
     counters = asyncio.run(read_counters(config))
     rows = [_counter_json(counter_key(CounterDelta(n, y, labels)), v) for (n, y, labels), v in sorted(counters.items())]
-    sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+    lines = ",\n ".join(json.dumps(row, ensure_ascii=False) for row in rows)
+    sys.stdout.write(f"[{lines}]\n" if rows else "[]\n")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
