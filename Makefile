@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck unit kafka bench bench-pipeline bench-search bench-stats browser lock clean schemas
+.PHONY: run test lint typecheck unit kafka bench bench-pipeline bench-search bench-stats browser lock clean schemas deploy-tools deploy-check dashboards
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -17,7 +17,7 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/gongkai up
 
-test: browser lint typecheck
+test: browser deploy-tools lint typecheck
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -55,8 +55,30 @@ browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	  chromium fonts-wqy-microhei) || { test "$$CI" != true && echo "warning: chromium not installed"; }
 
+# Tools the deployment checks run (tests/deploy): Debian's prometheus (promtool and a real Prometheus) and nginx
+# (the gateway's configuration, run for real), and check-jsonschema (the Compose specification) in its own venv,
+# since it needs a newer jsonschema than the project pins. A no-op once installed; outside CI a machine without
+# them only warns, and those tests skip and say why.
+CHECK_JSONSCHEMA := .tools/check-jsonschema/bin/check-jsonschema
+deploy-tools:
+	@{ command -v promtool && command -v prometheus && PATH="$$PATH:/usr/sbin" command -v nginx; } >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  prometheus nginx) || { test "$$CI" != true && echo "warning: prometheus or nginx not installed"; }
+	@test -x $(CHECK_JSONSCHEMA) || ($(PYTHON) -m venv .tools/check-jsonschema && .tools/check-jsonschema/bin/pip \
+	  install --quiet --disable-pip-version-check check-jsonschema==0.39.0) || \
+	  { test "$$CI" != true && echo "warning: check-jsonschema not installed"; }
+
+# The deployment checks alone: compose, gateway, Prometheus, Grafana, Kafka init, schemas, tail (about 30 s).
+deploy-check: $(STAMP) deploy-tools
+	$(BIN)/python -m pytest tests/deploy tests/unit/test_compose.py
+
 schemas: $(STAMP)
 	$(BIN)/gongkai schemas --out docs/events
+	$(BIN)/python -m gongkai.schema_compat docs/events/baseline
+
+# The Grafana dashboard, generated from deploy/grafana/dashboard.py (a test fails when it is stale).
+dashboards: $(STAMP)
+	$(BIN)/python deploy/grafana/dashboard.py
 
 # Re-pin every dependency (needs network access to PyPI). Commit the new requirements.lock.
 lock:

@@ -279,6 +279,34 @@ def stats_rebuild(data_dir: Path | None, replace: bool) -> None:
     raise SystemExit(1)
 
 
+@stats.command("faust")
+@_data_dir
+@click.option("--web-port", type=int, default=None, help="the worker's HTTP port (GONGKAI_FAUST_WEB_PORT)")
+@click.option("--loglevel", default="info", show_default=True)
+def stats_faust(data_dir: Path | None, web_port: int | None, loglevel: str) -> None:
+    """Run the stats counters as a faust-streaming worker on Kafka (GONGKAI_BUS=kafka://…)."""
+    from services.stats.faust_app import run_worker
+
+    run_worker(_settings(data_dir), web_port=web_port, loglevel=loglevel)
+
+
+@stats.command("faust-counters")
+@_data_dir
+def stats_faust_counters(data_dir: Path | None) -> None:
+    """Print the faust app's durable counters, read from its changelog, as JSON."""
+    import asyncio
+    import json
+
+    from services.stats.faust_app import FaustConfig, read_counters
+
+    counters = asyncio.run(read_counters(FaustConfig.from_settings(_settings(data_dir))))
+    rows = [
+        {"name": name, "year": year, "labels": dict(labels), "value": value}
+        for (name, year, labels), value in sorted(counters.items())
+    ]
+    click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+
+
 @cli.group()
 def report() -> None:
     """Reports: the annual report (政府信息公开工作年度报告)."""
@@ -293,10 +321,9 @@ def report_annual(year: int, data_dir: Path | None, fmt: str, output: Path | Non
     """Write YEAR's annual report from the stats counters (json, md, html or xlsx)."""
     import json
 
-    from services.stats.render import render
-
     from gongkai.db import connect
     from services.stats import store
+    from services.stats.render import render
     from services.stats.report import annual_report
 
     settings = _settings(data_dir)
@@ -317,6 +344,33 @@ def report_annual(year: int, data_dir: Path | None, fmt: str, output: Path | Non
     else:
         output.write_bytes(body)
         click.echo(f"wrote {output}", err=True)
+
+
+@cli.command()
+@click.argument("topic")
+@click.option("-n", "--lines", type=click.IntRange(min=0), default=10, show_default=True, help="start with the last N")
+@click.option("--from-beginning", is_flag=True, help="start with the topic's first event")
+@click.option("-f", "--follow", is_flag=True, help="keep printing events as they arrive (Ctrl-C ends)")
+@click.option("--type", "types", multiple=True, help="only events of this type, repeatable")
+@click.option("--json", "as_json", is_flag=True, help="whole records (internal topics carry personal data)")
+@_data_dir
+def tail(
+    topic: str,
+    lines: int,
+    from_beginning: bool,
+    follow: bool,
+    types: tuple[str, ...],
+    as_json: bool,
+    data_dir: Path | None,
+) -> None:
+    """Print a topic's events, one line each, on either bus; joins no consumer group (gongkai/tail.py)."""
+    from gongkai import tail as tailing
+
+    last = None if from_beginning else lines
+    try:
+        tailing.run(_settings(data_dir), topic, last=last, follow=follow, types=types, as_json=as_json, echo=click.echo)
+    except (tailing.UnknownTopicName, tailing.NoEventLog) as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 def main(argv: Sequence[str] | None = None) -> None:
