@@ -17,9 +17,12 @@ from gongkai.auth import Role, create_token
 from gongkai.runtime import Platform, ServiceBuilder, tune_interpreter
 from gongkai.settings import Settings
 
-__all__ = ["SERVICE_NAMES", "main"]
+__all__ = ["FRONTEND_NAMES", "SERVICE_NAMES", "main"]
 
 SERVICE_NAMES = ("intake", "review", "publish", "stats")
+#: Units that consume no events and reach the services only through their HTTP API (services/console):
+#: `gongkai up` runs them beside the services, `gongkai serve console` alone (with GONGKAI_CONSOLE_API_URL).
+FRONTEND_NAMES = ("console",)
 
 
 def service_builder(name: str) -> ServiceBuilder:
@@ -73,12 +76,12 @@ def cli() -> None:
 @click.option("--port", type=int, default=None, help="default 8000")
 @_data_dir
 def up(host: str | None, port: int | None, data_dir: Path | None) -> None:
-    """Run all four services in one process (embedded bus and index by default)."""
-    _serve(_settings(data_dir, host, port), SERVICE_NAMES)
+    """Run all four services and the staff console in one process (embedded bus and index by default)."""
+    _serve(_settings(data_dir, host, port), (*SERVICE_NAMES, *FRONTEND_NAMES))
 
 
 @cli.command()
-@click.argument("service", type=click.Choice(SERVICE_NAMES))
+@click.argument("service", type=click.Choice((*SERVICE_NAMES, *FRONTEND_NAMES)))
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
 @_data_dir
@@ -371,6 +374,39 @@ def tail(
         tailing.run(_settings(data_dir), topic, last=last, follow=follow, types=types, as_json=as_json, echo=click.echo)
     except (tailing.UnknownTopicName, tailing.NoEventLog) as exc:
         raise click.UsageError(str(exc)) from exc
+
+
+@cli.group()
+def user() -> None:
+    """Staff accounts for the console (/console); API tokens stay for integrations."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", "display_name", default="", help="the name the console shows, e.g. 王审查 (default: USERNAME)")
+@click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin (scripts)")
+@_data_dir
+def user_create(username: str, role: str, display_name: str, password_stdin: bool, data_dir: Path | None) -> None:
+    """Create a console user; the password is prompted twice and stored as an argon2id hash."""
+    import sys
+
+    from gongkai.accounts import AccountStore, InvalidAccount, check_password, normalize_username
+    from gongkai.clock import clock_from_setting
+
+    settings = _settings(data_dir)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
+    try:
+        check_password(password)
+        AccountStore.from_settings(settings, clock_from_setting(settings.clock)).create_user(
+            username, password, Role(role), display_name
+        )
+    except InvalidAccount as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"user {normalize_username(username)} created with the role {role}; sign in at /console/login")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gongkai.accounts import SESSION_PREFIX, AccountStore
 from gongkai.auth import Principal, Role, verify_token
 from gongkai.db import Database
 from gongkai.idempotency import IdempotencyKeys
@@ -100,11 +101,16 @@ class BodyLimit:
 
 
 class StaffAuth:
-    """Resolves ``Authorization: Bearer`` tokens against the token store, with a short cache."""
+    """Resolves ``Authorization: Bearer`` tokens against the token store, with a short cache.
 
-    def __init__(self, path: Path, ttl_s: float = 30.0) -> None:
+    Console sessions (``gks_…``, forwarded by the console for the signed-in user) are looked up in
+    ``accounts`` on every request, uncached, so signing out or expiring ends them at once.
+    """
+
+    def __init__(self, path: Path, ttl_s: float = 30.0, accounts: AccountStore | None = None) -> None:
         self.path = path
         self.ttl_s = ttl_s
+        self.accounts = accounts
         self._cache: dict[str, tuple[float, Principal | None]] = {}
 
     async def principal(self, request: Request) -> Principal:
@@ -118,6 +124,8 @@ class StaffAuth:
         return found
 
     async def _lookup(self, token: str) -> Principal | None:
+        if token.startswith(SESSION_PREFIX):
+            return await asyncio.to_thread(self.accounts.principal, token) if self.accounts else None
         now = time.monotonic()
         cached = self._cache.get(token)
         if cached and cached[0] > now:

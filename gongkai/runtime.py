@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
+from gongkai.accounts import AccountStore
 from gongkai.bus import EventBus, open_bus
 from gongkai.calendar_admin import CalendarFile, ProvisionalYears, calendar_router
 from gongkai.clock import Clock, SystemClock, clock_from_setting
@@ -108,7 +109,9 @@ class Platform:
             title="Gongkai 政府信息公开平台 (" + ", ".join(u.name for u in self.units) + ")",
             routers=[router for unit in self.units for router in unit.routers]
             + [calendar_router(self.calendar, self.clock)],
-            staff_auth=StaffAuth(self.settings.path("auth.db")),
+            staff_auth=StaffAuth(
+                self.settings.path("auth.db"), accounts=AccountStore.from_settings(self.settings, self.clock)
+            ),
             max_body_bytes=self.settings.max_body_bytes,
             ready=lambda: self.ready,
             idempotency=self.idempotency,
