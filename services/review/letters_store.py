@@ -8,10 +8,11 @@ fold for queries and gauges.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import date
 from typing import Any
+
+from services.review.case_table import CaseTable
 
 __all__ = [
     "LETTERS_SCHEMA",
@@ -55,43 +56,14 @@ CREATE TABLE IF NOT EXISTS letters (
 CREATE INDEX IF NOT EXISTS letters_status ON letters(status, due_on);
 """
 
-_JSON = ("contact", "steps", "history")
-_BOOL = ("due_provisional", "published")
+TABLE = CaseTable(
+    "letters", json_columns=("contact", "steps", "history"), bool_columns=("due_provisional", "published")
+)
+insert_letter = TABLE.insert
+get_letter = TABLE.get
+append_step = TABLE.append_step
+set_columns = TABLE.set_columns
 _PENDING = ("open", "assigned")
-
-
-def insert_letter(conn: sqlite3.Connection, row: dict[str, Any]) -> bool:
-    """Insert a new letter; False when a letter with this id already exists (nothing changed)."""
-    values = _encode(row)
-    cur = conn.execute(
-        f"INSERT OR IGNORE INTO letters ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})",
-        values,
-    )
-    return cur.rowcount == 1
-
-
-def get_letter(conn: sqlite3.Connection, letter_id: str) -> dict[str, Any] | None:
-    cur = conn.execute("SELECT * FROM letters WHERE id = ?", (letter_id,))
-    row = cur.fetchone()
-    return _decode(cur, row) if row else None
-
-
-def append_step(
-    conn: sqlite3.Connection, letter_id: str, entry: dict[str, Any], *, accepted: bool, changes: dict[str, Any]
-) -> None:
-    """Append ``entry`` to the history (and to the steps when ``accepted``) and set ``changes``."""
-    row = conn.execute("SELECT steps, history FROM letters WHERE id = ?", (letter_id,)).fetchone()
-    steps, history = json.loads(row[0]), json.loads(row[1])
-    history.append(entry)
-    if accepted:
-        steps.append(entry)
-    set_columns(conn, letter_id, {**changes, "steps": steps, "history": history})
-
-
-def set_columns(conn: sqlite3.Connection, letter_id: str, changes: dict[str, Any]) -> None:
-    values = _encode(changes)
-    assignments = ", ".join(f"{k} = :{k}" for k in values)
-    conn.execute(f"UPDATE letters SET {assignments} WHERE id = :id", {**values, "id": letter_id})
 
 
 def _filters(status: str | None, kind: str | None, overdue_on: date | None) -> tuple[str, list[Any]]:
@@ -125,7 +97,7 @@ def list_letters(
         f"SELECT * FROM letters {where} ORDER BY due_on IS NULL, due_on, submitted_at, id LIMIT ? OFFSET ?",
         (*args, limit, offset),
     )
-    return [_decode(cur, row) for row in cur.fetchall()]
+    return [TABLE.decode(cur, row) for row in cur.fetchall()]
 
 
 def count_letters(
@@ -146,18 +118,3 @@ def count_pending(conn: sqlite3.Connection, today: date) -> dict[str, int]:
         (today.isoformat(),),
     ).fetchone()
     return {"open": int(row[0]), "overdue": int(row[1])}
-
-
-def _encode(values: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: json.dumps(v, ensure_ascii=False) if k in _JSON else int(v) if k in _BOOL else v for k, v in values.items()
-    }
-
-
-def _decode(cur: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
-    record = dict(zip([c[0] for c in cur.description], row, strict=True))
-    for key in _JSON:
-        record[key] = json.loads(record[key])
-    for key in _BOOL:
-        record[key] = bool(record[key])
-    return record

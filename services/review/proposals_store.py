@@ -12,10 +12,11 @@ naming the first and a warning in its history; it is handled like any other.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import date
 from typing import Any
+
+from services.review.case_table import CaseTable
 
 __all__ = [
     "PROPOSALS_SCHEMA",
@@ -62,8 +63,11 @@ CREATE INDEX IF NOT EXISTS proposals_status ON proposals(status, due_on);
 CREATE INDEX IF NOT EXISTS proposals_number ON proposals(kind, year, number_key);
 """
 
-_JSON = ("co_units", "steps", "history")
-_BOOL = ("rehandling",)
+TABLE = CaseTable("proposals", json_columns=("co_units", "steps", "history"), bool_columns=("rehandling",))
+insert_proposal = TABLE.insert
+get_proposal = TABLE.get
+append_step = TABLE.append_step
+set_columns = TABLE.set_columns
 _OPEN = ("assigned", "replied", "rehandling")
 #: A reply is owed: only these can be overdue.
 _AWAITING_REPLY = ("assigned", "rehandling")
@@ -78,22 +82,6 @@ def number_key(number: str) -> str:
     return "".join(number.split()).casefold()
 
 
-def insert_proposal(conn: sqlite3.Connection, row: dict[str, Any]) -> bool:
-    """Insert a new proposal; False (nothing written) when the id is taken."""
-    values = _encode(row)
-    cur = conn.execute(
-        f"INSERT OR IGNORE INTO proposals ({', '.join(values)}) VALUES ({', '.join(':' + k for k in values)})",
-        values,
-    )
-    return cur.rowcount == 1
-
-
-def get_proposal(conn: sqlite3.Connection, proposal_id: str) -> dict[str, Any] | None:
-    cur = conn.execute("SELECT * FROM proposals WHERE id = ?", (proposal_id,))
-    row = cur.fetchone()
-    return _decode(cur, row) if row else None
-
-
 def find_duplicate(conn: sqlite3.Connection, *, kind: str, year: int, key: str, proposal_id: str) -> str | None:
     """The first other proposal registered with this kind, year and number, if any."""
     row = conn.execute(
@@ -101,24 +89,6 @@ def find_duplicate(conn: sqlite3.Connection, *, kind: str, year: int, key: str, 
         (kind, year, key, proposal_id),
     ).fetchone()
     return str(row[0]) if row else None
-
-
-def append_step(
-    conn: sqlite3.Connection, proposal_id: str, entry: dict[str, Any], *, accepted: bool, changes: dict[str, Any]
-) -> None:
-    """Append ``entry`` to the history (and to the steps when ``accepted``) and set ``changes``."""
-    row = conn.execute("SELECT steps, history FROM proposals WHERE id = ?", (proposal_id,)).fetchone()
-    steps, history = json.loads(row[0]), json.loads(row[1])
-    history.append(entry)
-    if accepted:
-        steps.append(entry)
-    set_columns(conn, proposal_id, {**changes, "steps": steps, "history": history})
-
-
-def set_columns(conn: sqlite3.Connection, proposal_id: str, changes: dict[str, Any]) -> None:
-    values = _encode(changes)
-    assignments = ", ".join(f"{k} = :{k}" for k in values)
-    conn.execute(f"UPDATE proposals SET {assignments} WHERE id = :id", {**values, "id": proposal_id})
 
 
 def _where(*, status: str | None, kind: str | None, overdue_on: date | None) -> tuple[str, list[str]]:
@@ -150,7 +120,7 @@ def list_proposals(
         f"SELECT * FROM proposals {where} ORDER BY due_on, assigned_on, rowid LIMIT ? OFFSET ?",
         (*args, limit, offset),
     )
-    return [_decode(cur, row) for row in cur.fetchall()]
+    return [TABLE.decode(cur, row) for row in cur.fetchall()]
 
 
 def count_proposals(
@@ -173,16 +143,3 @@ def count_gauges(conn: sqlite3.Connection, today: date) -> dict[str, int]:
         (today.isoformat(),),
     ).fetchone()
     return {"open": int(row[0]), "overdue": int(row[1])}
-
-
-def _encode(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: json.dumps(v, ensure_ascii=False) if k in _JSON else int(v) if k in _BOOL else v for k, v in row.items()}
-
-
-def _decode(cur: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
-    record = dict(zip([c[0] for c in cur.description], row, strict=True))
-    for key in _JSON:
-        record[key] = json.loads(record[key])
-    for key in _BOOL:
-        record[key] = bool(record[key])
-    return record

@@ -7,10 +7,11 @@ included), and columns derived from the fold for queries and gauges.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import date
 from typing import Any
+
+from services.review.case_table import CaseTable
 
 __all__ = [
     "REQUESTS_SCHEMA",
@@ -54,42 +55,16 @@ CREATE INDEX IF NOT EXISTS requests_status ON requests(status, due_on);
 CREATE INDEX IF NOT EXISTS requests_applicant ON requests(applicant_key, received_on);
 """
 
-_JSON = ("applicant", "delivery", "steps", "history")
-_BOOL = ("oral", "paused", "due_provisional")
+TABLE = CaseTable(
+    "requests",
+    json_columns=("applicant", "delivery", "steps", "history"),
+    bool_columns=("oral", "paused", "due_provisional"),
+)
+insert_request = TABLE.insert
+get_request = TABLE.get
+append_step = TABLE.append_step
+set_columns = TABLE.set_columns
 _OPEN = ("awaiting_confirmation", "in_progress", "awaiting_correction", "consulting", "awaiting_payment")
-
-
-def insert_request(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
-    values = {k: json.dumps(v, ensure_ascii=False) if k in _JSON else v for k, v in row.items()}
-    columns = ", ".join(values)
-    conn.execute(
-        f"INSERT OR IGNORE INTO requests ({columns}) VALUES ({', '.join(':' + k for k in values)})",
-        values,
-    )
-
-
-def get_request(conn: sqlite3.Connection, request_id: str) -> dict[str, Any] | None:
-    cur = conn.execute("SELECT * FROM requests WHERE id = ?", (request_id,))
-    row = cur.fetchone()
-    return _decode(cur, row) if row else None
-
-
-def append_step(
-    conn: sqlite3.Connection, request_id: str, entry: dict[str, Any], *, accepted: bool, changes: dict[str, Any]
-) -> None:
-    """Append ``entry`` to the history (and to the steps when ``accepted``) and set ``changes``."""
-    row = conn.execute("SELECT steps, history FROM requests WHERE id = ?", (request_id,)).fetchone()
-    steps, history = json.loads(row[0]), json.loads(row[1])
-    history.append(entry)
-    if accepted:
-        steps.append(entry)
-    set_columns(conn, request_id, {**changes, "steps": steps, "history": history})
-
-
-def set_columns(conn: sqlite3.Connection, request_id: str, changes: dict[str, Any]) -> None:
-    values = {k: json.dumps(v, ensure_ascii=False) if k in _JSON else v for k, v in changes.items()}
-    assignments = ", ".join(f"{k} = :{k}" for k in values)
-    conn.execute(f"UPDATE requests SET {assignments} WHERE id = :id", {**values, "id": request_id})
 
 
 def list_requests(
@@ -120,7 +95,7 @@ def list_requests(
         f"SELECT * FROM requests {where} ORDER BY due_on IS NULL, due_on, submitted_at, id LIMIT ? OFFSET ?",
         (*args, limit, offset),
     )
-    return [_decode(cur, row) for row in cur.fetchall()]
+    return [TABLE.decode(cur, row) for row in cur.fetchall()]
 
 
 def open_request_ids(conn: sqlite3.Connection) -> list[str]:
@@ -150,12 +125,3 @@ def count_by_deadline(conn: sqlite3.Connection, today: date, soon: date) -> dict
         {"today": today.isoformat(), "soon": soon.isoformat()},
     ).fetchone()
     return {"open": row[0], "overdue": row[1], "due_soon": row[2], "provisional": row[3]}
-
-
-def _decode(cur: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
-    record = dict(zip([c[0] for c in cur.description], row, strict=True))
-    for key in _JSON:
-        record[key] = json.loads(record[key])
-    for key in _BOOL:
-        record[key] = bool(record[key])
-    return record
