@@ -18,10 +18,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
 from gongkai.portal import portal_templates
 from gongkai.service import ServiceContext
+from services.intake.forms import chinese_message, form_values, posted_form
 from services.intake.letters_api import (
     CATEGORY_LABELS,
     KIND_LABELS,
@@ -32,7 +32,6 @@ from services.intake.letters_api import (
     accept_letter,
     letter_issues,
 )
-from services.intake.pages import posted_form
 from services.intake.request_form import MAX_EMAIL, MAX_NAME, MAX_PHONE
 
 __all__ = ["FIELD_LABELS", "letter_pages_router"]
@@ -88,29 +87,6 @@ def _anchor(field: str, values: Mapping[str, str]) -> str:
     return field
 
 
-def _chinese_message(field: str, error: ErrorDetails) -> str:
-    """A Chinese message for a model error on ``field``; like the API's, it never repeats the input."""
-    label = FIELD_LABELS[field]
-    kind = error["type"]
-    context: Mapping[str, Any] = error.get("ctx") or {}
-    if kind in ("missing", "blank"):
-        return f"请选择{label}" if field in _CHOICES else f"请填写{label}"
-    if kind in ("string_too_long", "too_long"):
-        return f"{label}不能超过{context.get('max_length') or context.get('limit')}个字"
-    if kind == "phone_format":
-        return "联系电话格式有误：请填写11位手机号码，或带区号的固定电话（如 0571-88888888）"
-    if kind == "email_format":
-        return "电子邮箱格式有误，应类似 name@example.cn"
-    if kind in ("literal_error", "enum"):
-        return f"请从所列选项中选择{label}"
-    return f"{label}填写有误"
-
-
-def _form_values(raw: Mapping[str, list[str]]) -> dict[str, str]:
-    """The known fields as typed (the first value of each); anything else in the post is ignored."""
-    return {name: raw[name][0] for name in FIELD_LABELS if raw.get(name)}
-
-
 def _submission_data(values: Mapping[str, str]) -> dict[str, Any]:
     """The API body the form stands for; empty fields are left out, and so is the department of other kinds.
 
@@ -137,7 +113,7 @@ def _check(ctx: ServiceContext, values: Mapping[str, str]) -> tuple[LetterSubmis
         for error in exc.errors():
             field = _FIELD_OF.get(".".join(str(part) for part in error["loc"]))
             if field is not None:
-                problems.setdefault(field, _chinese_message(field, error))
+                problems.setdefault(field, chinese_message(FIELD_LABELS[field], error, choice=field in _CHOICES))
         submission = _stand_in(values, set(problems))
         if submission is None:
             return None, problems or {"body": "来信内容有误，请检查后重新提交"}
@@ -187,7 +163,7 @@ def letter_pages_router(ctx: ServiceContext) -> APIRouter:
 
     @pages.post("/letters/new", response_class=HTMLResponse)
     async def send_letter(request: Request) -> HTMLResponse:
-        values = _form_values(await posted_form(request))
+        values = form_values(await posted_form(request), FIELD_LABELS)
         submission, problems = _check(ctx, values)
         if submission is None:
             return form_page(request, values, problems, 422)

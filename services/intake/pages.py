@@ -14,16 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
 from gongkai.portal import portal_templates
-from gongkai.problems import Problem
 from gongkai.service import ServiceContext
+from services.intake.forms import chinese_message, form_values, posted_form
 from services.intake.request_api import accept_application
 from services.intake.request_form import (
     MAX_ADDRESS,
@@ -90,7 +88,6 @@ _FIELD_OF: dict[str, str] = {
     "delivery.form": "delivery_form",
     "delivery.method": "delivery_method",
 }
-_MAX_FIELDS = 40
 _NO_STORE = {"Cache-Control": "no-store"}
 
 templates = portal_templates(Path(__file__).parent / "templates")
@@ -108,29 +105,6 @@ def _anchor(field: str, values: Mapping[str, str]) -> str:
         chosen = values.get(field, "")
         return f"{field}-{chosen if chosen in options else options[0]}"
     return field
-
-
-def _chinese_message(field: str, error: ErrorDetails) -> str:
-    """A Chinese message for a model error on ``field``; like the API's, it never repeats the input."""
-    label = FIELD_LABELS[field]
-    kind = error["type"]
-    context: Mapping[str, Any] = error.get("ctx") or {}
-    if kind in ("missing", "blank"):
-        return f"请选择{label}" if field in _RADIOS or field == "org_type" else f"请填写{label}"
-    if kind in ("string_too_long", "too_long"):
-        return f"{label}不能超过{context.get('max_length') or context.get('limit')}个字"
-    if kind == "phone_format":
-        return "联系电话格式有误：请填写11位手机号码，或带区号的固定电话（如 0571-88888888）"
-    if kind == "email_format":
-        return "电子邮箱格式有误，应类似 name@example.cn"
-    if kind in ("literal_error", "enum"):
-        return f"请从所列选项中选择{label}"
-    return f"{label}填写有误"
-
-
-def _form_values(raw: Mapping[str, list[str]]) -> dict[str, str]:
-    """The known fields as typed (the first value of each); anything else in the post is ignored."""
-    return {name: raw[name][0] for name in FIELD_LABELS if raw.get(name)}
 
 
 def _application_data(values: Mapping[str, str]) -> dict[str, Any]:
@@ -166,7 +140,9 @@ def _check(ctx: ServiceContext, values: Mapping[str, str]) -> tuple[RequestAppli
         for error in exc.errors():
             field = _FIELD_OF.get(".".join(str(part) for part in error["loc"]))
             if field is not None:
-                problems.setdefault(field, _chinese_message(field, error))
+                problems.setdefault(
+                    field, chinese_message(FIELD_LABELS[field], error, choice=field in _RADIOS or field == "org_type")
+                )
         application = _without_wrong_optional_fields(values, set(problems))
         if application is None:
             return None, problems or {"description": "申请内容有误，请检查后重新提交"}
@@ -192,20 +168,6 @@ def _without_wrong_optional_fields(values: Mapping[str, str], wrong: set[str]) -
         return None
 
 
-async def posted_form(request: Request) -> dict[str, list[str]]:
-    """The posted fields, parsed here: python-multipart is not a dependency, and a form post needs none."""
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    body = await request.body()
-    if media_type != "application/x-www-form-urlencoded" and body:  # an empty post is an empty form
-        raise Problem(
-            415, "不支持的媒体类型", "Post the form as application/x-www-form-urlencoded.", "unsupported-media-type"
-        )
-    try:
-        return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=_MAX_FIELDS, errors="strict")
-    except ValueError as exc:  # not UTF-8 (UnicodeDecodeError is a ValueError), or too many fields
-        raise Problem(400, "表单内容无法读取", "The form must be UTF-8 with a few fields.", "bad-form") from exc
-
-
 def pages_router(ctx: ServiceContext) -> APIRouter:
     pages = APIRouter(tags=["portal"], include_in_schema=False)
 
@@ -223,7 +185,7 @@ def pages_router(ctx: ServiceContext) -> APIRouter:
 
     @pages.post("/requests/new", response_class=HTMLResponse)
     async def submit_application(request: Request) -> HTMLResponse:
-        values = _form_values(await posted_form(request))
+        values = form_values(await posted_form(request), FIELD_LABELS)
         application, problems = _check(ctx, values)
         if application is None:
             return form_page(request, values, problems, 422)

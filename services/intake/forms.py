@@ -1,0 +1,55 @@
+"""What the citizen's HTML forms share: reading a posted form, keeping what was typed, Chinese messages.
+
+Messages say what is wrong, never what was sent (the same rule as the API's errors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import Request
+from pydantic_core import ErrorDetails
+
+from gongkai.problems import Problem
+
+__all__ = ["chinese_message", "form_values", "posted_form"]
+
+_MAX_FIELDS = 40
+
+
+async def posted_form(request: Request) -> dict[str, list[str]]:
+    """The posted fields, parsed here: python-multipart is not a dependency, and a form post needs none."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    body = await request.body()
+    if media_type != "application/x-www-form-urlencoded" and body:  # an empty post is an empty form
+        raise Problem(
+            415, "不支持的媒体类型", "Post the form as application/x-www-form-urlencoded.", "unsupported-media-type"
+        )
+    try:
+        return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=_MAX_FIELDS, errors="strict")
+    except ValueError as exc:  # not UTF-8 (UnicodeDecodeError is a ValueError), or too many fields
+        raise Problem(400, "表单内容无法读取", "The form must be UTF-8 with a few fields.", "bad-form") from exc
+
+
+def form_values(raw: Mapping[str, list[str]], fields: Collection[str]) -> dict[str, str]:
+    """The known fields as typed (the first value of each); anything else in the post is ignored."""
+    return {name: raw[name][0] for name in fields if raw.get(name)}
+
+
+def chinese_message(label: str, error: ErrorDetails, *, choice: bool) -> str:
+    """A Chinese message for a model error on the field labelled ``label`` (``choice``: picked, not typed)."""
+    kind = error["type"]
+    context: Mapping[str, Any] = error.get("ctx") or {}
+    if kind in ("missing", "blank"):
+        return f"请选择{label}" if choice else f"请填写{label}"
+    if kind in ("string_too_long", "too_long"):
+        return f"{label}不能超过{context.get('max_length') or context.get('limit')}个字"
+    if kind == "phone_format":
+        return "联系电话格式有误：请填写11位手机号码，或带区号的固定电话（如 0571-88888888）"
+    if kind == "email_format":
+        return "电子邮箱格式有误，应类似 name@example.cn"
+    if kind in ("literal_error", "enum"):
+        return f"请从所列选项中选择{label}"
+    return f"{label}填写有误"
