@@ -12,7 +12,9 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CaseTable"]
+from gongkai.events import Envelope
+
+__all__ = ["CaseTable", "step_entry"]
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,14 @@ class CaseTable:
         values = self.encode(changes)
         assignments = ", ".join(f"{k} = :{k}" for k in values)
         conn.execute(f"UPDATE {self.name} SET {assignments} WHERE id = :id", {**values, "id": case_id})
+
+
+def step_entry(event: Envelope, data: dict[str, Any], *, actor: str | None) -> dict[str, Any]:
+    """One line of a case's steps and history: the event, when it was recorded, who, and its data."""
+    return {
+        "type": event.type,
+        "event_id": str(event.id),
+        "at": event.recorded_at.isoformat(),
+        "actor": actor,
+        "data": data,
+    }

@@ -21,6 +21,7 @@ from gongkai.events import CATALOG, Envelope
 from gongkai.events.letters import LetterOverdue, LetterPublished, LetterReceived
 from gongkai.service import ServiceContext
 from services.review import letters_store as store
+from services.review.case_table import step_entry
 from services.review.cases import Calendar
 from services.review.letters import (
     InvalidStep,
@@ -33,7 +34,7 @@ from services.review.letters import (
     rules_from,
 )
 
-__all__ = ["LETTERS_GROUP", "STEP_TYPES", "LetterHandlers", "columns", "entry", "rebuild"]
+__all__ = ["LETTERS_GROUP", "STEP_TYPES", "LetterHandlers", "columns", "rebuild"]
 
 log = logging.getLogger(__name__)
 
@@ -79,16 +80,6 @@ def columns(letter: Letter, calendar: Calendar) -> dict[str, Any]:
     }
 
 
-def entry(event: Envelope, data: dict[str, Any], *, actor: str | None) -> dict[str, Any]:
-    return {
-        "type": event.type,
-        "event_id": str(event.id),
-        "at": event.recorded_at.isoformat(),
-        "actor": actor,
-        "data": data,
-    }
-
-
 class LetterHandlers:
     def __init__(self, ctx: ServiceContext, db: Database, applied: Applied) -> None:
         self.ctx, self.db, self.applied = ctx, db, applied
@@ -108,7 +99,7 @@ class LetterHandlers:
 
     def received(self, event: Envelope) -> Effect:
         data = LetterReceived.model_validate(event.data)
-        opening = entry(event, data.model_dump(mode="json", exclude=_OPENING_EXCLUDE), actor=data.recorded_by)
+        opening = step_entry(event, data.model_dump(mode="json", exclude=_OPENING_EXCLUDE), actor=data.recorded_by)
         letter = open_letter(data, self.rules)
         row = {
             "id": event.subject,
@@ -146,7 +137,7 @@ class LetterHandlers:
                 log.warning("%s for unknown letter %s ignored", event.type, event.subject)
                 return
             calendar = self.ctx.calendar.calendar
-            record = entry(event, data.model_dump(mode="json"), actor=_actor(data))
+            record = step_entry(event, data.model_dump(mode="json"), actor=_actor(data))
             try:
                 letter = apply(rebuild(row), data)
             except (InvalidTransition, InvalidStep) as exc:
@@ -164,7 +155,7 @@ class LetterHandlers:
             row = store.get_letter(conn, event.subject)
             if row is None:
                 return
-            record = entry(event, data.model_dump(mode="json"), actor="system")
+            record = step_entry(event, data.model_dump(mode="json"), actor="system")
             changes = {"overdue_notified": data.due_on.isoformat()}
             store.append_step(conn, event.subject, record, accepted=False, changes=changes)
 

@@ -21,6 +21,7 @@ from gongkai.events.base import EventData
 from gongkai.events.letters import ProposalOverdue, ProposalRegistered, ProposalReplyPublished
 from gongkai.service import ServiceContext
 from services.review import proposals_store as store
+from services.review.case_table import step_entry
 from services.review.proposals import EVENT_TYPES, InvalidStep, InvalidTransition, Proposal, apply, register
 
 __all__ = ["PROPOSALS_GROUP", "STEP_TYPES", "ProposalHandlers", "columns", "effect_for", "rebuild"]
@@ -81,7 +82,7 @@ def columns(proposal: Proposal) -> dict[str, Any]:
 
 def _registered(event: Envelope) -> Effect:
     data = ProposalRegistered.model_validate(event.data)
-    opening = _entry(event, data.model_dump(mode="json"), actor=data.recorded_by)
+    opening = step_entry(event, data.model_dump(mode="json"), actor=data.recorded_by)
     proposal = register(data)
     key = store.number_key(data.number)
     row = {
@@ -110,7 +111,7 @@ def _registered(event: Envelope) -> Effect:
         if first is not None:
             log.warning("proposal %s repeats the number of proposal %s", event.subject, first)
             warning = f"{data.assigned_on.year}年{data.number}已登记为另一件（{first}）"
-            history.append({**_entry(event, {}, actor="system"), "type": "warning", "warning": warning})
+            history.append({**step_entry(event, {}, actor="system"), "type": "warning", "warning": warning})
         if not store.insert_proposal(conn, {**row, "duplicate_of": first, "history": history}):
             log.warning("proposal.registered for existing proposal %s ignored", event.subject)
             entry = {**opening, "ignored": "already registered"}
@@ -129,7 +130,7 @@ def _step(event: Envelope) -> Effect:
         if row is None:
             log.warning("%s for unknown proposal %s ignored", event.type, event.subject)
             return
-        entry = _entry(event, data.model_dump(mode="json"), actor=actor)
+        entry = step_entry(event, data.model_dump(mode="json"), actor=actor)
         try:
             proposal = apply(rebuild(row), data)
         except (InvalidTransition, InvalidStep) as exc:
@@ -147,22 +148,12 @@ def _overdue(event: Envelope) -> Effect:
     def effect(conn: sqlite3.Connection) -> None:
         if store.get_proposal(conn, event.subject) is None:
             return
-        entry = _entry(event, data.model_dump(mode="json"), actor="system")
+        entry = step_entry(event, data.model_dump(mode="json"), actor="system")
         store.append_step(
             conn, event.subject, entry, accepted=False, changes={"overdue_notified": data.due_on.isoformat()}
         )
 
     return effect
-
-
-def _entry(event: Envelope, data: dict[str, Any], *, actor: str | None) -> dict[str, Any]:
-    return {
-        "type": event.type,
-        "event_id": str(event.id),
-        "at": event.recorded_at.isoformat(),
-        "actor": actor,
-        "data": data,
-    }
 
 
 def _iso(day: Any) -> str | None:

@@ -21,6 +21,7 @@ from gongkai.events import CATALOG, Envelope
 from gongkai.events.requests import Applicant, RequestClosed, RequestOverdue, RequestReceived, RequestStep
 from gongkai.settings import Settings
 from services.review import request_store as store
+from services.review.case_table import step_entry
 from services.review.cases import Calendar, Case, InvalidStep, InvalidTransition, Rules, apply, deadline, open_case
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class RequestHandlers:
 
     def opened(self, event: Envelope) -> Callable[[sqlite3.Connection], None]:
         data = RequestReceived.model_validate(event.data)
-        opening = _entry(event, data.model_dump(mode="json", exclude={"applicant"}), actor=data.recorded_by)
+        opening = step_entry(event, data.model_dump(mode="json", exclude={"applicant"}), actor=data.recorded_by)
         case = open_case(data, submitted_on=event.occurred_at.astimezone(AGENCY_TZ).date())
         row = {
             "id": event.subject,
@@ -126,7 +127,7 @@ class RequestHandlers:
                 log.warning("%s for unknown request %s ignored", event.type, event.subject)
                 return
             calendar = self.calendar()
-            entry = _entry(event, data.model_dump(mode="json"), actor=data.actor)
+            entry = step_entry(event, data.model_dump(mode="json"), actor=data.actor)
             try:
                 case = apply(rebuild(row, calendar, self.rules), data, calendar, self.rules)
             except (InvalidTransition, InvalidStep) as exc:
@@ -143,21 +144,11 @@ class RequestHandlers:
         def effect(conn: sqlite3.Connection) -> None:
             if store.get_request(conn, event.subject) is None:
                 return
-            entry = _entry(event, data.model_dump(mode="json"), actor="system")
+            entry = step_entry(event, data.model_dump(mode="json"), actor="system")
             changes = {"overdue_notified": data.due_on.isoformat()}
             store.append_step(conn, event.subject, entry, accepted=False, changes=changes)
 
         return effect
-
-
-def _entry(event: Envelope, data: dict[str, Any], *, actor: str | None) -> dict[str, Any]:
-    return {
-        "type": event.type,
-        "event_id": str(event.id),
-        "at": event.recorded_at.isoformat(),
-        "actor": actor,
-        "data": data,
-    }
 
 
 def _local_day(instant: str) -> date:
