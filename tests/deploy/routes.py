@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
-from gongkai.cli import SERVICE_NAMES, service_builder
+from gongkai.cli import FRONTEND_NAMES, SERVICE_NAMES, service_builder
 from gongkai.runtime import Platform
 from gongkai.settings import Settings
 
@@ -43,7 +43,7 @@ def _routes(app_routes: list[object]) -> Iterator[Route]:
 def service_routes() -> dict[str, frozenset[Route]]:
     """Each service's (method, path template) pairs, from the service built alone."""
     table = {}
-    for name in SERVICE_NAMES:
+    for name in (*SERVICE_NAMES, *FRONTEND_NAMES):
         with tempfile.TemporaryDirectory() as tmp:
             app = Platform(Settings(data_dir=Path(tmp), environment="test"), [service_builder(name)]).app()
             table[name] = frozenset(_routes(list(app.routes)))

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import yaml
 
-from gongkai.cli import SERVICE_NAMES
+from gongkai.cli import FRONTEND_NAMES, SERVICE_NAMES
 from gongkai.settings import Settings
 from tests.deploy import gateway
 from tests.deploy.routes import example_path, owners, service_routes
@@ -41,7 +41,7 @@ def test_the_routing_table_sends_every_route_to_its_owner() -> None:
 def test_the_route_table_is_real() -> None:
     """Guards the derivation itself: it finds routes of every service, and the ones the API contract names."""
     routes = service_routes()
-    assert all(routes[name] for name in SERVICE_NAMES)
+    assert all(routes[name] for name in (*SERVICE_NAMES, *FRONTEND_NAMES))
     owned, _ = owners()
     for route, owner in {
         ("POST", "/api/v1/documents"): "intake",
@@ -56,10 +56,12 @@ def test_the_route_table_is_real() -> None:
 
 def test_upstreams_are_the_compose_services_on_their_port() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
-    ports = {name: compose["services"][name]["environment"]["GONGKAI_PORT"] for name in SERVICE_NAMES}
-    assert gateway.upstreams() == {name: f"{name}:{ports[name]}" for name in SERVICE_NAMES}
+    ports = {
+        name: compose["services"][name]["environment"]["GONGKAI_PORT"] for name in (*SERVICE_NAMES, *FRONTEND_NAMES)
+    }
+    assert gateway.upstreams() == {name: f"{name}:{ports[name]}" for name in (*SERVICE_NAMES, *FRONTEND_NAMES)}
     table = gateway.routing_table()
-    assert {service for _, service in table.rules} | {table.default} <= set(SERVICE_NAMES)
+    assert {service for _, service in table.rules} | {table.default} <= {*SERVICE_NAMES, *FRONTEND_NAMES}
 
 
 def test_the_gateway_lets_the_services_answer_oversized_bodies() -> None:
@@ -103,7 +105,7 @@ class _Backend(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def backends() -> Iterator[dict[str, int]]:
     servers = []
-    for name in SERVICE_NAMES:
+    for name in (*SERVICE_NAMES, *FRONTEND_NAMES):
         handler = type(f"{name}Backend", (_Backend,), {"name": name})
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from gongkai.cli import SERVICE_NAMES
+from gongkai.cli import FRONTEND_NAMES, SERVICE_NAMES
 from gongkai.settings import Settings
 
 ROOT = Path(__file__).parents[2]
@@ -154,7 +154,7 @@ def test_the_gateway_is_the_one_entry_and_waits_for_healthy_services() -> None:
     assert re.search(r"^\s*listen 80;", (ROOT / "deploy/gateway/nginx.conf").read_text(), re.M)
     assert "./deploy/gateway/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in gateway["volumes"]
     assert {name: c["condition"] for name, c in gateway["depends_on"].items()} == dict.fromkeys(
-        SERVICE_NAMES, "service_healthy"
+        (*SERVICE_NAMES, *FRONTEND_NAMES), "service_healthy"
     )
     published = {name for name, s in services.items() if "ports" in s}
     assert published == {"gateway", "prometheus", "grafana"}
@@ -213,3 +213,17 @@ def test_the_image_runs_the_cli_and_elasticsearch_gets_the_chinese_plugin() -> N
     assert "analysis-smartcn" in (ROOT / "deploy" / "elasticsearch" / "Dockerfile").read_text(encoding="utf-8")
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".venv", ".git", "var"} <= set(ignored)
+
+
+def test_the_console_reaches_the_api_through_the_gateway() -> None:
+    console = compose()["services"]["console"]
+    assert console["command"] == ["gongkai", "serve", "console"]
+    assert console["environment"]["GONGKAI_CONSOLE_API_URL"] == "http://gateway"
+    assert console["environment"]["GONGKAI_BUS"].startswith("kafka://")
+    Settings(
+        **{
+            k.removeprefix("GONGKAI_").lower(): v
+            for k, v in console["environment"].items()
+            if k.startswith("GONGKAI_") and k != "GONGKAI_LOG_LEVEL"
+        }
+    )
