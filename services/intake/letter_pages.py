@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from gongkai.portal import portal_templates
 from gongkai.service import ServiceContext
+from services.intake.fields import MAX_EMAIL, MAX_PHONE
 from services.intake.forms import chinese_message, form_values, posted_form
 from services.intake.letters_api import (
     CATEGORY_LABELS,
@@ -32,7 +33,7 @@ from services.intake.letters_api import (
     accept_letter,
     letter_issues,
 )
-from services.intake.request_form import MAX_EMAIL, MAX_NAME, MAX_PHONE
+from services.intake.request_form import MAX_NAME
 
 __all__ = ["FIELD_LABELS", "letter_pages_router"]
 

@@ -27,20 +27,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from pydantic_core import PydanticCustomError
 
 from gongkai.auth import Principal, Role
 from gongkai.events import LetterReceived, new_event
 from gongkai.events.letters import Contact, LetterCategory, LetterKind
 from gongkai.http import requires
-from gongkai.problems import FieldProblem, Problem
+from gongkai.problems import FieldProblem
 from gongkai.service import ServiceContext
-from gongkai.text import clean_text
 from gongkai.tracking import new_tracking_code, tracking_code_hash
 from gongkai.vocabulary import LETTER_CATEGORY_LABELS, LETTER_KIND_LABELS
-from services.intake.identity import valid_email, valid_phone
+from services.intake.fields import MAX_EMAIL, MAX_PHONE, checked_email, checked_phone, optional, refuse, required
 from services.intake.request_api import json_body, optional_staff
-from services.intake.request_form import MAX_EMAIL, MAX_NAME, MAX_PHONE, Issue
+from services.intake.request_form import MAX_NAME, Issue
 
 __all__ = [
     "CATEGORY_LABELS",
@@ -61,36 +59,11 @@ __all__ = [
 MAX_TITLE = 200
 MAX_BODY = 10_000
 MAX_DEPARTMENT = 100
-#: Raw text may carry blanks and control characters that cleaning removes; beyond this much it is refused unread.
-_RAW_FACTOR = 4
 
 KIND_LABELS = LETTER_KIND_LABELS
 CATEGORY_LABELS = LETTER_CATEGORY_LABELS
 #: Mailboxes, as opposed to consultations: a writer who gives a contact must be reachable.
 MAILBOX_KINDS: frozenset[str] = frozenset({"mayor_mailbox", "department_mailbox"})
-
-
-def _cleaned(value: str, limit: int, *, one_line: bool = False) -> str:
-    if len(value) > limit * _RAW_FACTOR:
-        raise PydanticCustomError("too_long", "at most {limit} characters", {"limit": limit})
-    text = clean_text(value)
-    if one_line and "\n" in text:
-        text = clean_text(" ".join(text.split("\n")))
-    if len(text) > limit:
-        raise PydanticCustomError("too_long", "at most {limit} characters", {"limit": limit})
-    return text
-
-
-def _required(value: str, limit: int, *, one_line: bool = False) -> str:
-    text = _cleaned(value, limit, one_line=one_line)
-    if not text:
-        raise PydanticCustomError("blank", "must not be empty once control characters and blanks are removed")
-    return text
-
-
-def _optional(value: str | None, limit: int) -> str | None:
-    """Blank optional text counts as not given."""
-    return (_cleaned(value, limit, one_line=True) or None) if value is not None else None
 
 
 class LetterContact(BaseModel):
@@ -107,25 +80,17 @@ class LetterContact(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str | None) -> str | None:
-        return _optional(value, MAX_NAME)
+        return optional(value, MAX_NAME, one_line=True)
 
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        text = _optional(value, MAX_PHONE)
-        if text is not None and not valid_phone(text):
-            raise PydanticCustomError(
-                "phone_format", "not a mainland mobile number (11 digits) or a landline number with its area code"
-            )
-        return text
+        return checked_phone(value)
 
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        text = _optional(value, MAX_EMAIL)
-        if text is not None and not valid_email(text):
-            raise PydanticCustomError("email_format", "not an e-mail address of the form name@example.cn")
-        return text
+        return checked_email(value)
 
     @property
     def given(self) -> bool:
@@ -156,17 +121,17 @@ class LetterSubmission(BaseModel):
     @field_validator("title")
     @classmethod
     def _title(cls, value: str) -> str:
-        return _required(value, MAX_TITLE, one_line=True)
+        return required(value, MAX_TITLE, one_line=True)
 
     @field_validator("body")
     @classmethod
     def _body(cls, value: str) -> str:
-        return _required(value, MAX_BODY)
+        return required(value, MAX_BODY)
 
     @field_validator("department")
     @classmethod
     def _department(cls, value: str | None) -> str | None:
-        return _optional(value, MAX_DEPARTMENT)
+        return optional(value, MAX_DEPARTMENT, one_line=True)
 
 
 def letter_issues(submission: LetterSubmission, *, today: date, records_start_on: date, staff: bool) -> list[Issue]:
@@ -282,13 +247,7 @@ async def accept_letter(ctx: ServiceContext, submission: LetterSubmission, calle
         submission, today=today, records_start_on=ctx.settings.records_start_on, staff=caller is not None
     )
     if issues:
-        raise Problem(
-            422,
-            "请求参数有误",
-            "The letter cannot be accepted: " + "; ".join(i.message for i in issues) + ".",
-            "validation",
-            [FieldProblem(i.field, i.message) for i in issues],
-        )
+        raise refuse([FieldProblem(i.field, i.message) for i in issues], "The letter cannot be accepted")
     letter_id = uuid.uuid4().hex
     code = new_tracking_code()
     data = to_letter_received(

@@ -20,6 +20,7 @@ from gongkai.http import StaffAuth, requires
 from gongkai.problems import FieldProblem, Problem
 from gongkai.service import ServiceContext
 from gongkai.tracking import new_tracking_code, tracking_code_hash
+from services.intake.fields import refuse
 from services.intake.request_form import (
     RequestApplication,
     application_issues,
@@ -68,12 +69,8 @@ async def accept_application(
         application, today=today, records_start_on=ctx.settings.records_start_on, staff=caller is not None
     )
     if issues:
-        raise Problem(
-            422,
-            "请求参数有误",
-            "The application does not meet 条例 Art. 29/31: " + "; ".join(i.message for i in issues) + ".",
-            "validation",
-            [FieldProblem(i.field, i.message) for i in issues],
+        raise refuse(
+            [FieldProblem(i.field, i.message) for i in issues], "The application does not meet 条例 Art. 29/31"
         )
     request_id = uuid.uuid4().hex
     code = new_tracking_code()

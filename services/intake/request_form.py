@@ -22,12 +22,11 @@ from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from pydantic_core import PydanticCustomError
 
 from gongkai.events import RequestReceived
 from gongkai.events.requests import Applicant, ApplicantKind, Channel, Delivery, OrgType
-from gongkai.text import clean_text
-from services.intake.identity import valid_credit_code, valid_email, valid_phone, valid_resident_id
+from services.intake.fields import MAX_EMAIL, MAX_PHONE, checked_email, checked_phone, optional, required
+from services.intake.identity import valid_credit_code, valid_resident_id
 
 __all__ = [
     "MAX_ADDRESS",
@@ -49,31 +48,10 @@ MAX_DESCRIPTION = 5000
 MAX_DOC_NUMBER = 100
 MAX_ADDRESS = 300
 MAX_ID_NUMBER = 40  # 18 characters once spaces go; a little room for how people type them
-MAX_PHONE = 40
-MAX_EMAIL = 254
 
 #: Art. 31: in person the day of submission, registered post the day the agency signs for it.
 #: The other channels (ordinary post, internet, fax) get theirs from the confirm_receipt step.
 RECEIPT_DATED_BY_CHANNEL: frozenset[Channel] = frozenset({"in_person", "registered_post"})
-
-
-def _cleaned(value: str, limit: int) -> str:
-    text = clean_text(value)
-    if len(text) > limit:  # cleaning rarely lengthens text (ligatures), but the cap is on what is stored
-        raise PydanticCustomError("too_long", "at most {limit} characters", {"limit": limit})
-    return text
-
-
-def _required_text(value: str, limit: int) -> str:
-    text = _cleaned(value, limit)
-    if not text:
-        raise PydanticCustomError("blank", "must not be empty once control characters and blanks are removed")
-    return text
-
-
-def _optional_text(value: str | None, limit: int) -> str | None:
-    """Blank optional text counts as not given."""
-    return (_cleaned(value, limit) or None) if value is not None else None
 
 
 class ApplicantForm(BaseModel):
@@ -94,36 +72,28 @@ class ApplicantForm(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _required_text(value, MAX_NAME)
+        return required(value, MAX_NAME)
 
     @field_validator("id_number")
     @classmethod
     def _id_number(cls, value: str | None) -> str | None:
-        text = _optional_text(value, MAX_ID_NUMBER)
+        text = optional(value, MAX_ID_NUMBER)
         return "".join(text.split()).upper() if text else None
 
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str | None) -> str | None:
-        text = _optional_text(value, MAX_PHONE)
-        if text is not None and not valid_phone(text):
-            raise PydanticCustomError(
-                "phone_format", "not a mainland mobile number (11 digits) or a landline number with its area code"
-            )
-        return text
+        return checked_phone(value)
 
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        text = _optional_text(value, MAX_EMAIL)
-        if text is not None and not valid_email(text):
-            raise PydanticCustomError("email_format", "not an e-mail address of the form name@example.cn")
-        return text
+        return checked_email(value)
 
     @field_validator("address")
     @classmethod
     def _address(cls, value: str | None) -> str | None:
-        return _optional_text(value, MAX_ADDRESS)
+        return optional(value, MAX_ADDRESS)
 
 
 class RequestApplication(BaseModel):
@@ -151,12 +121,12 @@ class RequestApplication(BaseModel):
     @field_validator("description")
     @classmethod
     def _description(cls, value: str) -> str:
-        return _required_text(value, MAX_DESCRIPTION)
+        return required(value, MAX_DESCRIPTION)
 
     @field_validator("doc_number")
     @classmethod
     def _doc_number(cls, value: str | None) -> str | None:
-        return _optional_text(value, MAX_DOC_NUMBER)
+        return optional(value, MAX_DOC_NUMBER)
 
 
 @dataclass(frozen=True)
