@@ -105,6 +105,11 @@ class UserApi:
         answer = await self._send("GET", path, params=params, headers=self._headers())
         return answer.json()
 
+    async def text(self, path: str) -> str:
+        """A route that answers a document rather than JSON (the printable case file)."""
+        answer = await self._send("GET", path, headers=self._headers({"Accept": "text/html"}))
+        return answer.text
+
     async def post(self, path: str, body: Mapping[str, Any], *, idempotency_key: str | None = None) -> httpx.Response:
         """POST ``body``; with a key, a second submission of the same form replays the first answer."""
         extra = {"Idempotency-Key": idempotency_key} if idempotency_key else None

@@ -176,6 +176,7 @@ async def _documents(api: UserApi) -> Section:
 async def _cases(api: UserApi, today: date) -> list[Section]:
     """Requests by deadline (today, this week to Sunday, overdue, provisional), letters and proposals."""
     week_end = today + timedelta(days=6 - today.weekday())
+    cases = f"{PREFIX}/requests"
     (open_cases, capped), (unconfirmed, unconfirmed_capped), letters, proposals = await asyncio.gather(
         api.items("/api/v1/requests", {"due_within_days": 366}),
         api.count("/api/v1/requests", {"status": "awaiting_confirmation"}),
@@ -186,15 +187,26 @@ async def _cases(api: UserApi, today: date) -> list[Section]:
     requests = Section(
         "依申请公开",
         [
-            Card("待确认收到", unconfirmed, unconfirmed_capped),
-            Card("今日到期", sum(1 for c in due if c["due_on"] == today.isoformat() and not c["overdue"]), capped),
+            Card("待确认收到", unconfirmed, unconfirmed_capped, f"{cases}?status=awaiting_confirmation"),
+            Card(
+                "今日到期",
+                sum(1 for c in due if c["due_on"] == today.isoformat() and not c["overdue"]),
+                capped,
+                f"{cases}?due=0",
+            ),
             Card(
                 "本周内到期（至周日）",
                 sum(1 for c in due if today.isoformat() <= c["due_on"] <= week_end.isoformat() and not c["overdue"]),
                 capped,
+                f"{cases}?due={(week_end - today).days}",
             ),
-            Card("已逾期", overdue := sum(1 for c in due if c["overdue"]), capped, alert=overdue > 0),
-            Card("期限暂定（节假日安排未公布）", sum(1 for c in due if c.get("due_provisional")), capped),
+            Card("已逾期", overdue := sum(1 for c in due if c["overdue"]), capped, f"{cases}?overdue=1", overdue > 0),
+            Card(
+                "期限暂定（节假日安排未公布）",
+                sum(1 for c in due if c.get("due_provisional")),
+                capped,
+                f"{cases}?provisional=1",
+            ),
         ],
     )
     return [requests, letters, proposals]

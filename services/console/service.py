@@ -11,6 +11,7 @@ from gongkai.accounts import AccountStore
 from gongkai.service import ServiceContext, ServiceUnit
 from services.console.api_client import Api
 from services.console.pages import pages_router
+from services.console.request_pages import request_router
 from services.console.review_pages import review_router
 from services.console.web import Console
 
@@ -20,6 +21,6 @@ def build(ctx: ServiceContext) -> ServiceUnit:
     console = Console(ctx.settings, AccountStore.from_settings(ctx.settings, ctx.clock), api)
     return ServiceUnit(
         name="console",
-        routers=[pages_router(console, ctx.clock), review_router(console)],
+        routers=[pages_router(console, ctx.clock), review_router(console), request_router(console, ctx.clock)],
         stop=api.close,
     )

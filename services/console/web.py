@@ -195,6 +195,7 @@ def _nav(user: SignedInUser | None, path: str) -> list[tuple[str, str, bool]]:
     if user.may(Role.CLERK, Role.REVIEWER, Role.PUBLISHER):
         reviewing = path.startswith((f"{PREFIX}/review", f"{PREFIX}/documents/"))
         items.append(("保密审查", f"{PREFIX}/review", reviewing))
+        items.append(("依申请公开", f"{PREFIX}/requests", path.startswith(f"{PREFIX}/requests")))
     return items
 
 
