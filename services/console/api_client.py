@@ -115,6 +115,15 @@ class UserApi:
         extra = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return await self._send("POST", path, json=dict(body), headers=self._headers(extra))
 
+    async def put(self, path: str, body: Mapping[str, Any], *, idempotency_key: str | None = None) -> httpx.Response:
+        """PUT ``body`` (4xx raise ApiError, as for every call)."""
+        extra = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return await self._send("PUT", path, json=dict(body), headers=self._headers(extra))
+
+    async def file(self, path: str, params: Mapping[str, Any]) -> httpx.Response:
+        """A GET answered with a file (the report's renderings): the whole response, bytes and media type."""
+        return await self._send("GET", path, params=params, headers=self._headers({"Accept": "*/*"}))
+
     async def count(self, path: str, params: Mapping[str, Any], *, cap: int = 5000) -> tuple[int, bool]:
         """How many items a list route returns (all pages, up to ``cap``); True when capped."""
         total = 0

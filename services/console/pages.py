@@ -216,7 +216,14 @@ async def _letters(api: UserApi) -> Section:
     (pending, _), (overdue, _) = await asyncio.gather(
         api.count("/api/v1/letters", {"status": "open"}), api.count("/api/v1/letters", {"overdue": "true"})
     )
-    return Section("信箱与咨询", [Card("待办理", pending), Card("已超期", overdue, alert=overdue > 0)])
+    letters = f"{PREFIX}/letters"
+    return Section(
+        "信箱与咨询",
+        [
+            Card("待办理", pending, href=f"{letters}?status=open"),
+            Card("已超期", overdue, href=f"{letters}?overdue=1", alert=overdue > 0),
+        ],
+    )
 
 
 async def _proposals(api: UserApi) -> Section:
@@ -225,7 +232,12 @@ async def _proposals(api: UserApi) -> Section:
         api.count("/api/v1/proposals", {"status": "rehandling"}),
         api.count("/api/v1/proposals", {"overdue": "true"}),
     )
+    proposals = f"{PREFIX}/proposals"
     return Section(
         "建议提案",
-        [Card("办理中", assigned), Card("重新办理", rehandling), Card("已超期", overdue, alert=overdue > 0)],
+        [
+            Card("办理中", assigned, href=f"{proposals}?status=assigned"),
+            Card("重新办理", rehandling, href=f"{proposals}?status=rehandling"),
+            Card("已超期", overdue, href=f"{proposals}?overdue=1", alert=overdue > 0),
+        ],
     )

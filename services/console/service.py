@@ -10,7 +10,11 @@ from __future__ import annotations
 from gongkai.accounts import AccountStore
 from gongkai.service import ServiceContext, ServiceUnit
 from services.console.api_client import Api
+from services.console.calendar_pages import calendar_router
+from services.console.letter_pages import letter_router
 from services.console.pages import pages_router
+from services.console.proposal_pages import proposal_router
+from services.console.report_pages import report_router
 from services.console.request_pages import request_router
 from services.console.review_pages import review_router
 from services.console.web import Console
@@ -21,6 +25,14 @@ def build(ctx: ServiceContext) -> ServiceUnit:
     console = Console(ctx.settings, AccountStore.from_settings(ctx.settings, ctx.clock), api)
     return ServiceUnit(
         name="console",
-        routers=[pages_router(console, ctx.clock), review_router(console), request_router(console, ctx.clock)],
+        routers=[
+            pages_router(console, ctx.clock),
+            review_router(console),
+            request_router(console, ctx.clock),
+            letter_router(console, ctx.clock),
+            proposal_router(console, ctx.clock),
+            report_router(console, ctx.clock),
+            calendar_router(console, ctx.clock),
+        ],
         stop=api.close,
     )

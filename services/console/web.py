@@ -196,6 +196,11 @@ def _nav(user: SignedInUser | None, path: str) -> list[tuple[str, str, bool]]:
         reviewing = path.startswith((f"{PREFIX}/review", f"{PREFIX}/documents/"))
         items.append(("保密审查", f"{PREFIX}/review", reviewing))
         items.append(("依申请公开", f"{PREFIX}/requests", path.startswith(f"{PREFIX}/requests")))
+        items.append(("信箱与咨询", f"{PREFIX}/letters", path.startswith(f"{PREFIX}/letters")))
+        items.append(("建议提案", f"{PREFIX}/proposals", path.startswith(f"{PREFIX}/proposals")))
+        items.append(("年度报告", f"{PREFIX}/reports", path.startswith(f"{PREFIX}/reports")))
+    if user.may(Role.ADMIN):
+        items.append(("工作日历", f"{PREFIX}/admin/calendar", path.startswith(f"{PREFIX}/admin/calendar")))
     return items
 
 

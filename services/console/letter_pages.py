@@ -1,0 +1,434 @@
+"""信箱/咨询 in the console: the list of letters, the letter view, the clerk's steps and the reviewer's publication.
+
+Every page reads and writes through the letters API as the signed-in user (docs/letters.md). The view
+offers the forms the letter's status allows: clerks assign, extend, transfer to 信访 and reply;
+reviewers publish a replied letter (公开信件选登) with texts they have cleared of personal data. The
+API stays the judge: a step it refuses (409 for the state, 422 for the values or personal data still in
+the texts) is shown in Chinese with nothing recorded. Each form carries its own ``form_id``, sent as
+``Idempotency-Key``, so a form submitted twice is recorded once.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from gongkai.auth import Role
+from gongkai.clock import Clock
+from gongkai.vocabulary import LETTER_CATEGORY_LABELS, LETTER_KIND_LABELS, RATING_LABELS
+from services.console.api_client import ApiError, ApiUnavailable
+from services.console.web import PREFIX, SECURITY_HEADERS, Console, Form, SignedInUser, first
+
+__all__ = ["LETTER_ACTIONS", "allowed_letter_actions", "letter_router"]
+
+READ = (Role.CLERK, Role.REVIEWER, Role.PUBLISHER)
+
+STATUS_LABELS = {"open": "待办理", "assigned": "已交办", "replied": "已答复", "transferred": "已转信访部门办理"}
+#: The list's status filter: the API's ``open`` means every letter not yet closed.
+STATUS_FILTERS = {
+    "open": "未办结（待办理、已交办）",
+    "assigned": "已交办",
+    "replied": "已答复",
+    "transferred": "已转信访",
+}
+PENDING = ("open", "assigned")
+SETTLED_AT_ONCE = "一次性办结：未退回补充、未重新办理"
+PUBLISH_NOTE = "须删除来信人姓名、电话、邮箱等个人信息，否则不能公开"
+
+
+@dataclass(frozen=True)
+class LetterAction:
+    label: str
+    consequence: str
+    path: str
+    role: Role
+
+
+LETTER_ACTIONS: dict[str, LetterAction] = {
+    "assign": LetterAction(
+        "交办承办单位",
+        "交办后状态为“已交办”，由承办单位办理；可以改派。办理期限自收信之日起计算，不因交办而改变。",
+        "assign",
+        Role.CLERK,
+    ),
+    "extend": LetterAction(
+        "延长办理期限",
+        "办理期限只能延长一次，须说明理由，并须在期限届满前办理；延长后的期限自收信之日起合计不超过{max}个工作日。",
+        "extend",
+        Role.CLERK,
+    ),
+    "transfer": LetterAction(
+        "转信访部门办理",
+        "属于信访事项的，转信访部门依照信访工作规定办理；本信件随即办结，单独统计，不计入信箱的按期答复率。",
+        "transfer",
+        Role.CLERK,
+    ),
+    "reply": LetterAction(
+        "答复",
+        "答复后办结，来信人可凭查询码查看答复并评价；晚于办理期限答复的，计为未按期答复。",
+        "reply",
+        Role.CLERK,
+    ),
+    "publish": LetterAction(
+        "公开信件选登",
+        PUBLISH_NOTE + "。公开的标题、来信和答复内容由审查员确认；每封信件只能公开一次。",
+        "publish",
+        Role.REVIEWER,
+    ),
+}
+FIELD_LABELS = {
+    "on": "日期",
+    "note": "备注",
+    "department": "承办单位",
+    "workdays": "延长后的办理期限",
+    "reason": "延长理由",
+    "to": "转交部门",
+    "body": "正文",
+    "first_pass": "一次性办结",
+    "title": "标题",
+    "reply": "答复内容",
+}
+DONE = {name: f"已登记：{spec.label}。" for name, spec in LETTER_ACTIONS.items()} | {
+    "publish": "已公开：该信件已在“公开信件选登”中发布。",
+    "replayed": "该表单已经提交过，本次未重复记录。",
+}
+PAGE_SIZE = 50
+UNAVAILABLE = "业务接口暂时无法访问，本次操作未完成。请稍后重试；如持续出现，请联系系统管理员。"
+_ID = re.compile(r"^[0-9a-f]{32}$")
+_FORM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_MAX_TEXT = 200
+_MAX_LONG = 20_000
+_MAX_NOTE = 2000
+_WHAT = {"name": "来信人姓名", "phone": "来信人电话", "email": "来信人邮箱"}
+_FINDINGS = {
+    "id_number": "身份证号码",
+    "bank_card": "银行卡号",
+    "phone": "电话号码",
+    "landline": "电话号码",
+    "email": "电子邮箱地址",
+    "secrecy_marking": "密级标志",
+}
+
+
+def allowed_letter_actions(letter: Mapping[str, Any], user: SignedInUser) -> list[str]:
+    """The forms this user sees for the letter as it stands (the API's rules, to decide what to show)."""
+    if letter["status"] in PENDING:
+        names = ["assign", "transfer", "reply"]
+        if not letter.get("extended"):
+            names.insert(1, "extend")
+    elif letter["status"] == "replied" and not letter.get("published"):
+        names = ["publish"]
+    else:
+        names = []
+    return [n for n in names if user.may(LETTER_ACTIONS[n].role)]
+
+
+# Shared by the letter and proposal pages ----------------------------------------------------------
+
+
+def form_key(form: Form) -> str | None:
+    form_id = first(form, "form_id")
+    return f"console-{form_id}" if _FORM_ID.match(form_id) else None
+
+
+def parse_day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
+    except ValueError:
+        return None
+
+
+def common_fields(form: Form, today: date, body: dict[str, Any], errors: list[str]) -> None:
+    """The day (default today, never later) and the note of a step."""
+    on = first(form, "on").strip()
+    if on:
+        day = parse_day(on)
+        if day is None:
+            errors.append("日期应为 YYYY-MM-DD 格式的日期。")
+        elif day > today:
+            errors.append("办理日期不能晚于今天。")
+        else:
+            body["on"] = on
+    note = first(form, "note").strip()
+    if len(note) > _MAX_NOTE:
+        errors.append(f"备注不能超过 {_MAX_NOTE} 字。")
+    elif note:
+        body["note"] = note
+
+
+def text_field(
+    form: Form, name: str, label: str, body: dict[str, Any], errors: list[str], limit: int = _MAX_TEXT
+) -> None:
+    value = first(form, name).strip()
+    if not value:
+        errors.append(f"请填写{label}。")
+    elif len(value) > limit:
+        errors.append(f"{label}不能超过 {limit} 字。")
+    else:
+        body[name] = value
+
+
+def field_errors(exc: ApiError, labels: Mapping[str, str]) -> list[str]:
+    found = exc.problem.get("errors")
+    if not isinstance(found, list) or not found:
+        return [exc.detail or "提交的内容未通过校验，本次未作任何记录。"]
+    lines = []
+    for item in found:
+        field = str(item.get("field", "")) if isinstance(item, dict) else ""
+        message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
+        label = labels.get(field) or labels.get(field.split(".")[0], field)
+        lines.append(f"{label}：{message}（系统校验未通过，本次未作任何记录）")
+    return lines
+
+
+def conflict_text(label: str, state: str, what: str) -> str:
+    return (
+        f"“{label}”未被记录：该{what}当前状态为“{state}”，不能进行此操作（可能已有人办理过，或页面已过期）。"
+        "页面已显示最新状态，本次未作任何记录。"
+    )
+
+
+def api_failure(console: Console, request: Request, user: SignedInUser, exc: Exception, missing: str) -> Response:
+    if isinstance(exc, ApiError):
+        if exc.status == 401:
+            return console.to_login(request, expired=True)
+        if exc.status == 403:
+            return console.forbidden(request, user, "执行此操作")
+        if exc.status == 404:
+            return console.message(request, "未找到", missing, user=user, status=404)
+    return console.message(request, "暂时无法完成", UNAVAILABLE, user=user, status=502)
+
+
+def see_other(location: str) -> Response:
+    return Response(status_code=303, headers={**SECURITY_HEADERS, "Location": location})
+
+
+# Letters ------------------------------------------------------------------------------------------
+
+
+def parse_letter_action(form: Form, today: date, max_workdays: int) -> tuple[str, dict[str, Any] | None, list[str]]:
+    """(action, the API body or None, what to correct) for one posted letter form."""
+    action = first(form, "action")
+    if action not in LETTER_ACTIONS:
+        return action, None, ["无法识别的操作，本次未作任何记录。"]
+    body: dict[str, Any] = {}
+    errors: list[str] = []
+    if action == "publish":
+        text_field(form, "title", "公开的标题", body, errors)
+        text_field(form, "body", "公开的来信内容", body, errors, _MAX_LONG)
+        text_field(form, "reply", "公开的答复内容", body, errors, _MAX_LONG)
+        return action, (None if errors else body), errors
+    common_fields(form, today, body, errors)
+    if action == "assign":
+        text_field(form, "department", "承办单位", body, errors)
+    elif action == "extend":
+        raw = first(form, "workdays").strip()
+        if not raw.isdigit() or not 1 <= int(raw) <= max_workdays:
+            errors.append(f"延长后的办理期限应为 1 到 {max_workdays} 之间的工作日数。")
+        else:
+            body["workdays"] = int(raw)
+        text_field(form, "reason", "延长理由", body, errors)
+    elif action == "transfer":
+        body["to"] = first(form, "to").strip()[:_MAX_TEXT] or "信访部门"
+    elif action == "reply":
+        text_field(form, "body", "答复内容", body, errors, _MAX_LONG)
+        if first(form, "first_pass") not in ("", "1"):
+            errors.append("“一次性办结”的值无效。")
+        body["first_pass"] = first(form, "first_pass") == "1"
+    return action, (None if errors else body), errors
+
+
+def _personal_data(exc: ApiError) -> list[str]:
+    """The publication API's refusal (English messages naming kind and position) in Chinese."""
+    lines = ["未公开：" + PUBLISH_NOTE + "。以下内容仍需删除（本次未作任何记录）："]
+    for item in exc.problem.get("errors") or []:
+        if not isinstance(item, dict):
+            continue
+        label = FIELD_LABELS.get(str(item.get("field")), str(item.get("field")))
+        message = str(item.get("message", ""))
+        if hit := re.fullmatch(r"contains the writer's (\w+)", message):
+            lines.append(f"{label}中含有{_WHAT.get(hit.group(1), hit.group(1))}。")
+        elif hit := re.fullmatch(r"contains .* \((\w+)\) at (\d+)[–-](\d+)", message):
+            what = _FINDINGS.get(hit.group(1), hit.group(1))
+            lines.append(f"{label}第 {int(hit.group(2)) + 1}–{hit.group(3)} 个字符处含有{what}。")
+        else:
+            lines.append(f"{label}：{message}")
+    return lines
+
+
+def _refusal(exc: ApiError, action: str) -> list[str]:
+    label = LETTER_ACTIONS[action].label
+    if exc.status == 409:
+        state = STATUS_LABELS.get(exc.state or "", exc.state or "")
+        lines = [conflict_text(label, state, "信件")]
+        if exc.detail:
+            lines.append(f"系统说明：{exc.detail}")
+        return lines
+    if exc.problem.get("type", "").endswith("personal-data") or action == "publish":
+        return _personal_data(exc) if exc.problem.get("errors") else [f"“{label}”未被记录：{exc.detail}"]
+    return [f"“{label}”未被记录，请修改后重新提交：", *field_errors(exc, FIELD_LABELS)]
+
+
+def letter_router(console: Console, clock: Clock) -> APIRouter:
+    pages = APIRouter(prefix=PREFIX, include_in_schema=False)
+    missing = "未找到该信件。"
+
+    @pages.get("/letters", response_class=HTMLResponse)
+    async def letter_list(
+        request: Request,
+        status: Annotated[str, Query(max_length=30)] = "",
+        kind: Annotated[str, Query(max_length=30)] = "",
+        overdue: Annotated[str, Query(max_length=5)] = "",
+        page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    ) -> Response:
+        user = await console.user(request)
+        if not isinstance(user, SignedInUser):
+            return user
+        if not user.may(*READ):
+            return console.forbidden(request, user, "查看信箱与咨询")
+        errors: list[str] = []
+        params: dict[str, Any] = {}
+        if status in STATUS_FILTERS:
+            params["status"] = status
+        elif status:
+            errors.append("无法识别的状态，已忽略该条件。")
+        if kind in LETTER_KIND_LABELS:
+            params["kind"] = kind
+        elif kind:
+            errors.append("无法识别的来信类型，已忽略该条件。")
+        if overdue == "1":
+            params["overdue"] = "true"
+        try:
+            listing = await user.api.get("/api/v1/letters", params | {"page": page, "size": PAGE_SIZE})
+        except (ApiError, ApiUnavailable) as exc:
+            return api_failure(console, request, user, exc, missing)
+        query = "&".join(f"{k}={v}" for k, v in (("status", params.get("status")), ("kind", params.get("kind"))) if v)
+        query += "&overdue=1" if overdue == "1" else ""
+        context = {
+            "items": listing["items"],
+            "total": listing.get("total", len(listing["items"])),
+            "filters": {"status": params.get("status", ""), "kind": params.get("kind", ""), "overdue": overdue == "1"},
+            "errors": errors,
+            "page": page,
+            "more": page * PAGE_SIZE < int(listing.get("total", 0)),
+            "query": query.lstrip("&"),
+            "status_labels": STATUS_LABELS,
+            "status_filters": STATUS_FILTERS,
+            "kind_labels": LETTER_KIND_LABELS,
+            "category_labels": LETTER_CATEGORY_LABELS,
+            "today": clock.today().isoformat(),
+        }
+        return console.page(request, "letters.html", context, user=user)
+
+    @pages.get("/letters/{letter_id}", response_class=HTMLResponse)
+    async def letter_view(
+        request: Request, letter_id: str, done: Annotated[str, Query(max_length=30)] = ""
+    ) -> Response:
+        user = await console.user(request)
+        if not isinstance(user, SignedInUser):
+            return user
+        if not user.may(*READ):
+            return console.forbidden(request, user, "查看信箱与咨询")
+        if not _ID.match(letter_id):
+            return console.message(request, "未找到", missing, user=user, status=404)
+        try:
+            letter = await user.api.get(f"/api/v1/letters/{letter_id}")
+        except (ApiError, ApiUnavailable) as exc:
+            return api_failure(console, request, user, exc, missing)
+        return _letter_page(console, request, user, letter, clock.today(), done=DONE.get(done, ""))
+
+    @pages.post("/letters/{letter_id}/actions", response_class=HTMLResponse)
+    async def letter_act(request: Request, letter_id: str) -> Response:
+        user = await console.user(request)
+        if not isinstance(user, SignedInUser):
+            return user
+        if not user.may(Role.CLERK, Role.REVIEWER):
+            return console.forbidden(request, user, "办理信件")
+        form = await console.posted(request, user)
+        if isinstance(form, HTMLResponse):
+            return form
+        if not _ID.match(letter_id):
+            return console.message(request, "未找到", missing, user=user, status=404)
+        today = clock.today()
+        action, body, errors = parse_letter_action(form, today, console.settings.letter_max_workdays)
+        if action in LETTER_ACTIONS and not user.may(LETTER_ACTIONS[action].role):
+            return console.forbidden(request, user, f"进行“{LETTER_ACTIONS[action].label}”")
+        path = f"/api/v1/letters/{letter_id}"
+        status = 422
+        if body is not None:
+            try:
+                target = f"{path}/{LETTER_ACTIONS[action].path}"
+                answer = await user.api.post(target, body, idempotency_key=form_key(form))
+            except ApiError as exc:
+                if exc.status not in (409, 422):
+                    return api_failure(console, request, user, exc, missing)
+                errors, status = _refusal(exc, action), exc.status
+            except ApiUnavailable as exc:
+                return api_failure(console, request, user, exc, missing)
+            else:
+                outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else action
+                return see_other(f"{PREFIX}/letters/{letter_id}?done={outcome}")
+        try:
+            letter = await user.api.get(path)
+        except (ApiError, ApiUnavailable) as exc:
+            return api_failure(console, request, user, exc, missing)
+        kept = {k: first(form, k) for k in ("department", "workdays", "reason", "to", "body", "title", "reply", "note")}
+        if action == "reply":
+            kept["first_pass"] = first(form, "first_pass")
+        return _letter_page(
+            console, request, user, letter, today, errors=errors, failed=action, kept=kept, status=status
+        )
+
+    return pages
+
+
+def _letter_page(
+    console: Console,
+    request: Request,
+    user: SignedInUser,
+    letter: dict[str, Any],
+    today: date,
+    *,
+    done: str = "",
+    errors: list[str] | None = None,
+    failed: str = "",
+    kept: Mapping[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    max_workdays = console.settings.letter_max_workdays
+    forms = [
+        {
+            "name": name,
+            "spec": LETTER_ACTIONS[name],
+            "consequence": LETTER_ACTIONS[name].consequence.format(max=max_workdays),
+            "form_id": secrets.token_urlsafe(18),
+            "values": dict(kept or {}) if name == failed else {},
+        }
+        for name in allowed_letter_actions(letter, user)
+    ]
+    context = {
+        "letter": letter,
+        "status_label": STATUS_LABELS.get(letter["status"], letter["status"]),
+        "kind_label": LETTER_KIND_LABELS.get(letter["kind"], letter["kind"]),
+        "category_label": LETTER_CATEGORY_LABELS.get(letter["category"], letter["category"]),
+        "rating_labels": RATING_LABELS,
+        "history": list(reversed(letter.get("history") or [])),
+        "forms": forms,
+        "may_handle": user.may(Role.CLERK),
+        "may_publish": user.may(Role.REVIEWER),
+        "max_workdays": max_workdays,
+        "settled_at_once": SETTLED_AT_ONCE,
+        "publish_note": PUBLISH_NOTE,
+        "today": today.isoformat(),
+        "errors": errors or [],
+        "done": done,
+        "csrf_token": user.session.csrf_token,
+    }
+    return console.page(request, "letter.html", context, user=user, status=status)

@@ -1,0 +1,316 @@
+"""信箱/咨询 and 建议提案 in the console over HTTP (no browser): the lists and filters, the views, every
+clerk's step through its form, the reviewer's publication refused while the writer's phone is in the text,
+the publisher's publication of a proposal reply, stale forms, double submits, CSRF and roles.
+
+The platform's clock is 2026-06-01 (Monday; tests/e2e/console_fixture.py). Letters have 5 working days from
+receipt (``GONGKAI_LETTER_WORKDAYS``), at most 10 after the one extension: received 2026-05-29 → due
+2026-06-05, extended to 10 → 2026-06-12; received 2026-05-20 → due 2026-05-27 (overdue). A proposal
+assigned 2026-03-31 is due 2026-06-30; its co-units' month ended 2026-04-30 (late now).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.e2e.conftest import make_staff
+from tests.e2e.console_fixture import console_platform, console_settings, create_users, csrf_of, form_id_of
+from tests.e2e.test_console import Site, sign_in
+from tests.polling import eventually_sync
+
+WRITER = {"name": "欧阳明远", "phone": "13912345678"}
+BODY = "我住在幸福里小区，小区旁工地夜间施工，噪音严重，请予处理。联系电话13912345678。"
+REGISTRATION = {
+    "kind": "npc_suggestion",
+    "number": "第0123号",
+    "title": "关于加强社区养老服务设施建设的建议",
+    "proposer": "张建国",
+    "assigned_on": "2026-03-31",
+    "lead_unit": "市民政局",
+    "co_units": "市财政局\n市自然资源和规划局",
+    "session": "session",
+}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    settings = console_settings(tmp_path)
+    create_users(settings)
+    staff = make_staff(tmp_path)
+    platform = console_platform(settings)
+    with TestClient(platform.app()) as client:
+        yield Site(client, staff, platform, tmp_path)
+
+
+def signed_in(site: Site, username: str) -> TestClient:
+    answer = sign_in(site.client, username)
+    assert answer.status_code == 303, answer.text
+    return site.client
+
+
+def write_letter(site: Site, received_on: str, kind: str = "mayor_mailbox", title: str = "工地夜间施工噪音扰民") -> str:
+    body = {"kind": kind, "category": "complaint", "title": title, "body": BODY, "contact": WRITER}
+    if kind == "department_mailbox":
+        body["department"] = "市生态环境局"
+    answer = site.client.post("/api/v1/letters", json=body | {"received_on": received_on}, headers=site.staff.clerk)
+    assert answer.status_code == 202, answer.text
+    letter_id: str = answer.json()["id"]
+    url = f"/api/v1/letters/{letter_id}"
+    eventually_sync(lambda: site.client.get(url, headers=site.staff.clerk).status_code == 200)
+    return letter_id
+
+
+def letter(site: Site, letter_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = site.client.get(f"/api/v1/letters/{letter_id}", headers=site.staff.clerk).json()
+    return found
+
+
+def proposal(site: Site, proposal_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = site.client.get(f"/api/v1/proposals/{proposal_id}", headers=site.staff.clerk).json()
+    return found
+
+
+def form_of(page: str, action: str) -> dict[str, str]:
+    found = re.search(rf'<form [^>]*id="form-{action}".*?</form>', page, re.S)
+    assert found, f"no form for {action}"
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', found.group(0)))
+    assert hidden["action"] == action
+    return hidden
+
+
+def forms_shown(page: str) -> list[str]:
+    return re.findall(r'<input type="hidden" name="action" value="([^"]+)"', page)
+
+
+def act(client: httpx.Client, what: str, item_id: str, action: str, **fields: str) -> httpx.Response:
+    page = client.get(f"/console/{what}/{item_id}").text
+    return post(client, what, item_id, form_of(page, action), **fields)
+
+
+def post(client: httpx.Client, what: str, item_id: str, hidden: dict[str, str], **fields: str) -> httpx.Response:
+    return client.post(f"/console/{what}/{item_id}/actions", data={**hidden, **fields}, follow_redirects=False)
+
+
+def shown(page: str, element_id: str) -> str:
+    found = re.search(rf'id="{element_id}">(.*?)</dd>', page, re.S)
+    assert found, element_id
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found.group(1))).strip()
+
+
+def listed(client: httpx.Client, what: str, query: str = "") -> set[str]:
+    page = client.get(f"/console/{what}{query}")
+    assert page.status_code == 200, page.text
+    return set(re.findall(rf'href="/console/{what}/([0-9a-f]{{32}})"', page.text))
+
+
+# Letters ------------------------------------------------------------------------------------------
+
+
+def test_the_letter_list_filters_by_status_kind_and_overdue(site: Site) -> None:
+    late = write_letter(site, "2026-05-20")
+    recent = write_letter(site, "2026-05-29", kind="consultation", title="咨询办事流程")
+    client = signed_in(site, "li")
+    assert listed(client, "letters") == {late, recent}
+    assert listed(client, "letters", "?overdue=1") == {late}
+    assert listed(client, "letters", "?kind=consultation") == {recent}
+    assert listed(client, "letters", "?status=open") == {late, recent}
+    assert listed(client, "letters", "?status=replied") == set()
+    page = client.get("/console/letters").text
+    assert "2026-05-27" in page and "已超期" in page and "2026-06-05" in page
+    bad = client.get("/console/letters?status=bogus&kind=x")
+    assert bad.status_code == 200 and "已忽略该条件" in bad.text
+    dashboard = client.get("/console/").text
+    for href in ("/console/letters?status=open", "/console/letters?overdue=1"):
+        assert f'href="{href}"' in dashboard, href
+    assert 'href="/console/letters"' in dashboard and 'href="/console/proposals"' in dashboard  # navigation
+
+
+def test_a_letter_is_assigned_extended_replied_and_published_without_the_writers_phone(site: Site) -> None:
+    letter_id = write_letter(site, "2026-05-29")
+    client = signed_in(site, "li")
+    page = client.get(f"/console/letters/{letter_id}").text
+    assert "来信人联系方式" in page and WRITER["phone"] in page and WRITER["name"] in page
+    assert shown(page, "due-on").startswith("2026-06-05")
+    assert forms_shown(page) == ["assign", "extend", "transfer", "reply"]
+    stale = form_of(page, "assign")
+
+    answer = act(client, "letters", letter_id, "assign", department="市住建局")
+    assert answer.status_code == 303
+    after = client.get(answer.headers["location"]).text
+    assert "已登记：交办承办单位" in after and shown(after, "department") == "市住建局"
+    answer = act(client, "letters", letter_id, "extend", workdays="10", reason="需现场核查")
+    assert answer.status_code == 303
+    after = client.get(f"/console/letters/{letter_id}").text
+    assert shown(after, "due-on").startswith("2026-06-12") and "extend" not in forms_shown(after)
+    page = client.get(f"/console/letters/{letter_id}").text
+    assert "一次性办结：未退回补充、未重新办理" in page
+    reply = form_of(page, "reply")
+    fields = {"body": "经核查，已责令施工单位夜间停工。", "first_pass": "1"}
+    assert post(client, "letters", letter_id, reply, **fields).status_code == 303
+    # the same form submitted again is answered from the first, nothing recorded twice
+    again = post(client, "letters", letter_id, reply, **fields)
+    assert again.status_code == 303 and again.headers["location"].endswith("done=replayed")
+    assert "该表单已经提交过" in client.get(again.headers["location"]).text
+    state = letter(site, letter_id)
+    assert (state["status"], state["first_pass"], state["department"]) == ("replied", True, "市住建局")
+    assert [e["step"] for e in state["history"]].count("letter.replied") == 1
+    after = client.get(f"/console/letters/{letter_id}").text
+    assert shown(after, "first-pass").startswith("是") and forms_shown(after) == []  # a clerk does not publish
+
+    # a stale form: the letter is replied, assigning is refused (409) and nothing is recorded
+    refused = post(client, "letters", letter_id, stale, department="市城管局")
+    assert refused.status_code == 409
+    assert "当前状态为“已答复”" in refused.text and "本次未作任何记录" in refused.text
+    assert letter(site, letter_id)["department"] == "市住建局"
+
+    # the reviewer publishes: refused while the body still holds the writer's phone
+    client = signed_in(site, "shen")
+    page = client.get(f"/console/letters/{letter_id}").text
+    assert forms_shown(page) == ["publish"]
+    assert "须删除来信人姓名、电话、邮箱等个人信息，否则不能公开" in page
+    publish = form_of(page, "publish")
+    steps = len(letter(site, letter_id)["history"])
+    texts = {"title": "工地夜间施工噪音扰民", "body": BODY, "reply": "经核查，已责令施工单位夜间停工。"}
+    refused = post(client, "letters", letter_id, publish, **texts)
+    assert refused.status_code == 422
+    assert "来信人电话" in refused.text and "本次未作任何记录" in refused.text
+    assert BODY in refused.text  # the edited texts are kept for the next try
+    state = letter(site, letter_id)
+    assert state["published"] is False and len(state["history"]) == steps
+    cleared = texts | {"body": "小区旁工地夜间施工，噪音严重，请予处理。"}
+    answer = post(client, "letters", letter_id, form_of(refused.text, "publish"), **cleared)
+    assert answer.status_code == 303, answer.text
+    assert "已公开" in client.get(answer.headers["location"]).text
+    assert letter(site, letter_id)["published"] is True
+
+
+def test_a_letter_form_with_wrong_values_or_a_forged_token_records_nothing(site: Site) -> None:
+    letter_id = write_letter(site, "2026-05-29")
+    client = signed_in(site, "li")
+    steps = len(letter(site, letter_id)["history"])
+    empty = act(client, "letters", letter_id, "assign", department="  ")
+    assert empty.status_code == 422 and "请填写承办单位" in empty.text
+    too_long = act(client, "letters", letter_id, "extend", workdays="11", reason="复杂")
+    assert too_long.status_code == 422 and "1 到 10" in too_long.text
+    shorter = act(client, "letters", letter_id, "extend", workdays="3", reason="复杂")  # the API's 422
+    assert shorter.status_code == 422 and "延长后的办理期限：" in shorter.text
+    future = act(client, "letters", letter_id, "reply", body="答复", on="2026-06-02")
+    assert future.status_code == 422 and "不能晚于今天" in future.text
+    page = client.get(f"/console/letters/{letter_id}").text
+    forged = post(client, "letters", letter_id, form_of(page, "assign") | {"csrf_token": "x" * 43}, department="甲")
+    assert forged.status_code == 403 and "安全校验未通过" in forged.text
+    missing = {k: v for k, v in form_of(page, "assign").items() if k != "csrf_token"}
+    assert post(client, "letters", letter_id, missing, department="甲").status_code == 403
+    assert len(letter(site, letter_id)["history"]) == steps
+
+
+def test_letter_roles_as_the_api(site: Site) -> None:
+    letter_id = write_letter(site, "2026-05-29")
+    client = signed_in(site, "zhao")  # a publisher reads only
+    page = client.get(f"/console/letters/{letter_id}")
+    assert page.status_code == 200 and forms_shown(page.text) == []
+    hidden = {"csrf_token": csrf_of(page.text), "form_id": "f" * 24, "action": "assign"}
+    assert post(client, "letters", letter_id, hidden, department="甲").status_code == 403
+    client = signed_in(site, "shen")  # a reviewer publishes, does not handle
+    page = client.get(f"/console/letters/{letter_id}").text
+    assert forms_shown(page) == []
+    hidden = {"csrf_token": csrf_of(page), "form_id": "g" * 24, "action": "reply"}
+    assert post(client, "letters", letter_id, hidden, body="答复").status_code == 403
+    assert letter(site, letter_id)["status"] == "open"
+
+
+# Proposals ----------------------------------------------------------------------------------------
+
+
+def register(client: httpx.Client, **fields: str) -> httpx.Response:
+    page = client.get("/console/proposals/new").text
+    data = {"csrf_token": csrf_of(page), "form_id": form_id_of(page), **REGISTRATION, **fields}
+    return client.post("/console/proposals/new", data=data, follow_redirects=False)
+
+
+def test_a_proposal_is_registered_replied_rated_dissatisfied_rehandled_rated_and_published(site: Site) -> None:
+    client = signed_in(site, "li")
+    answer = register(client)
+    assert answer.status_code == 303, answer.text
+    proposal_id = answer.headers["location"].split("/")[-1].split("?")[0]
+    page = client.get(answer.headers["location"]).text
+    assert "建议提案已登记" in page and "第0123号" in page and "张建国" in page
+    assert shown(page, "due-on") == "2026-06-30"
+    assert "逾期" in shown(page, "co-units")  # co-units' month ended 2026-04-30
+    assert forms_shown(page) == ["co_opinion", "extend", "reply"]
+    assert "自交办之日起不超过六个月" in page
+    for code, label in (("A", "所提问题已经解决或者基本解决"), ("D", "留作参考")):
+        assert f'<option value="{code}">{code}类：{label}</option>' in page
+    assert listed(client, "proposals") == {proposal_id}
+    assert listed(client, "proposals", "?status=assigned") == {proposal_id}
+    assert listed(client, "proposals", "?status=closed") == set()
+
+    assert act(client, "proposals", proposal_id, "co_opinion", unit="市财政局").status_code == 303
+    bad = act(client, "proposals", proposal_id, "extend", months="7", reason="涉及面广")
+    assert bad.status_code == 422 and "不超过六个月" in bad.text
+    page = client.get(f"/console/proposals/{proposal_id}").text
+    stale = form_of(page, "extend")
+    reply = act(client, "proposals", proposal_id, "reply", result_class="B", body="已列入明年计划。")
+    assert reply.status_code == 303
+    page = client.get(f"/console/proposals/{proposal_id}").text
+    assert shown(page, "result-class").startswith("B类") and forms_shown(page) == ["feedback"]
+    refused = post(client, "proposals", proposal_id, stale, months="5", reason="涉及面广")
+    assert refused.status_code == 409 and "当前状态为“已答复”" in refused.text
+    assert proposal(site, proposal_id)["extension"] is None
+
+    assert act(client, "proposals", proposal_id, "feedback", rating="dissatisfied").status_code == 303
+    page = client.get(f"/console/proposals/{proposal_id}").text
+    assert "重新办理" in shown(page, "proposal-status") and shown(page, "rehandling") == "是"
+    assert shown(page, "due-on").startswith("2026-07-01")
+    assert forms_shown(page) == ["reply"]
+    assert act(client, "proposals", proposal_id, "reply", result_class="A", body="已解决。").status_code == 303
+    assert act(client, "proposals", proposal_id, "feedback", rating="satisfied").status_code == 303
+    page = client.get(f"/console/proposals/{proposal_id}").text
+    assert "已办结" in shown(page, "proposal-status") and shown(page, "rating") == "满意"
+    assert forms_shown(page) == []  # publishing is the publisher's
+    state = proposal(site, proposal_id)
+    assert [r["result_class"] for r in state["replies"]] == ["B", "A"] and state["status"] == "closed"
+
+    client = signed_in(site, "zhao")
+    page = client.get(f"/console/proposals/{proposal_id}").text
+    assert forms_shown(page) == ["publish"]
+    assert act(client, "proposals", proposal_id, "publish").status_code == 303
+    assert proposal(site, proposal_id)["replies"][-1]["published"] is True
+    assert forms_shown(client.get(f"/console/proposals/{proposal_id}").text) == []
+
+
+def test_a_registration_submitted_twice_or_with_wrong_values_is_recorded_once(site: Site) -> None:
+    client = signed_in(site, "li")
+    wrong = register(client, kind="x", assigned_on="2026-06-02", number="")
+    assert wrong.status_code == 422 and "未登记" in wrong.text and "交办日期不能晚于今天" in wrong.text
+    page = client.get("/console/proposals/new").text
+    data = {"csrf_token": csrf_of(page), "form_id": form_id_of(page), **REGISTRATION}
+    first = client.post("/console/proposals/new", data=data, follow_redirects=False)
+    second = client.post("/console/proposals/new", data=data, follow_redirects=False)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"].endswith("done=replayed")
+    assert first.headers["location"].split("?")[0] == second.headers["location"].split("?")[0]
+    items = site.client.get("/api/v1/proposals", headers=site.staff.clerk).json()["items"]
+    assert len(items) == 1
+    forged = client.post("/console/proposals/new", data=data | {"csrf_token": "y" * 43})
+    assert forged.status_code == 403 and "安全校验未通过" in forged.text
+
+
+def test_proposal_roles_as_the_api(site: Site) -> None:
+    client = signed_in(site, "li")
+    proposal_id = register(client).headers["location"].split("/")[-1].split("?")[0]
+    for username in ("shen", "zhao"):
+        client = signed_in(site, username)
+        assert client.get("/console/proposals/new").status_code == 403
+        page = client.get(f"/console/proposals/{proposal_id}").text
+        assert forms_shown(page) == [] and "登记交办的建议或提案" not in client.get("/console/proposals").text
+        hidden = {"csrf_token": csrf_of(page), "form_id": "h" * 24, "action": "reply"}
+        refused = post(client, "proposals", proposal_id, hidden, result_class="A", body="答复")
+        assert refused.status_code == 403
+    assert proposal(site, proposal_id)["status"] == "assigned"
