@@ -212,6 +212,30 @@ class AccountStore:
             except sqlite3.IntegrityError as exc:
                 raise InvalidAccount(f"the user {name} exists already") from exc
 
+    def set_role(self, username: str, role: Role) -> None:
+        """Change a user's role; it applies at the user's next request (sessions re-read it)."""
+        self._update(username, "role = ?", Role(role).value)
+
+    def set_disabled(self, username: str, disabled: bool) -> None:
+        """Disable (or enable again) a user; disabling ends the user's sessions at once."""
+        self._update(username, "disabled = ?", int(disabled), end_sessions=disabled)
+
+    def reset_password(self, username: str, password: str) -> None:
+        """Set a new password; the user's sessions end and any lock-out is lifted."""
+        check_password(password)
+        self._update(username, "password_hash = ?", self.hasher.hash(password), end_sessions=True)
+        with self._conn() as conn:
+            conn.execute("DELETE FROM login_failures WHERE username = ?", (normalize_username(username),))
+
+    def _update(self, username: str, assignment: str, value: object, *, end_sessions: bool = False) -> None:
+        name = normalize_username(username)
+        with self._conn() as conn:
+            changed = conn.execute(f"UPDATE users SET {assignment} WHERE username = ?", (value, name)).rowcount
+            if not changed:
+                raise InvalidAccount(f"there is no user {name}")
+            if end_sessions:
+                conn.execute("DELETE FROM sessions WHERE username = ?", (name,))
+
     def users(self) -> list[tuple[str, Role, str]]:
         with self._conn() as conn:
             rows = conn.execute("SELECT username, role, display_name FROM users ORDER BY username").fetchall()

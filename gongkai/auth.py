@@ -19,7 +19,7 @@ from pathlib import Path
 
 from gongkai.db import connect
 
-__all__ = ["Principal", "Role", "create_token", "verify_token"]
+__all__ = ["Principal", "Role", "create_token", "list_tokens", "revoke_token", "verify_token"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (
@@ -75,3 +75,34 @@ def verify_token(path: Path, token: str) -> Principal | None:
     finally:
         conn.close()
     return Principal(name=row[0], role=Role(row[1])) if row else None
+
+
+def list_tokens(path: Path) -> list[tuple[str, Role, str, str]]:
+    """(id, role, name, created_at) of every token; the id is the first 12 hex digits of its hash."""
+    if not path.exists():
+        return []
+    conn = connect(path)
+    try:
+        conn.executescript(_SCHEMA)
+        rows = conn.execute("SELECT token_hash, role, name, created_at FROM tokens ORDER BY created_at").fetchall()
+    finally:
+        conn.close()
+    return [(h[:12], Role(role), name, at) for h, role, name, at in rows]
+
+
+def revoke_token(path: Path, token_id: str) -> int:
+    """Delete the token whose id (from ``list_tokens``) is ``token_id``; how many were deleted (0 or 1).
+
+    Services cache a verified token for at most 30 s (``StaffAuth``), so a revoked one stops within that.
+    """
+    if len(token_id) < 8 or any(c not in "0123456789abcdef" for c in token_id) or not path.exists():
+        return 0
+    conn = connect(path)
+    try:
+        conn.executescript(_SCHEMA)
+        matches = conn.execute("SELECT count(*) FROM tokens WHERE token_hash LIKE ?", (token_id + "%",)).fetchone()[0]
+        if matches != 1:
+            return 0
+        return conn.execute("DELETE FROM tokens WHERE token_hash LIKE ?", (token_id + "%",)).rowcount
+    finally:
+        conn.close()

@@ -8,14 +8,18 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from gongkai.auth import Role, create_token
 from gongkai.runtime import Platform, ServiceBuilder, tune_interpreter
 from gongkai.settings import Settings
+
+if TYPE_CHECKING:
+    from gongkai.accounts import AccountStore
 
 __all__ = ["FRONTEND_NAMES", "SERVICE_NAMES", "main"]
 
@@ -103,6 +107,28 @@ def token_create(role: str, name: str, data_dir: Path | None) -> None:
     """Create a token; it is printed once and only its hash is stored."""
     settings = _settings(data_dir)
     click.echo(create_token(settings.path("auth.db"), role=Role(role), name=name or role))
+
+
+@token.command("list")
+@_data_dir
+def token_list(data_dir: Path | None) -> None:
+    """List the tokens: id, role, name, created (the tokens themselves are not stored)."""
+    from gongkai.auth import list_tokens
+
+    for token_id, role, name, created in list_tokens(_settings(data_dir).path("auth.db")):
+        click.echo(f"{token_id}  {role.value:<9}  {created}  {name}")
+
+
+@token.command("revoke")
+@click.argument("token_id")
+@_data_dir
+def token_revoke(token_id: str, data_dir: Path | None) -> None:
+    """Revoke the token with TOKEN_ID (from `gongkai token list`); services stop accepting it within 30 s."""
+    from gongkai.auth import revoke_token
+
+    if not revoke_token(_settings(data_dir).path("auth.db"), token_id.lower()):
+        raise click.UsageError(f"no single token has the id {token_id}")
+    click.echo(f"token {token_id} revoked")
 
 
 @cli.group()
@@ -407,6 +433,76 @@ def user_create(username: str, role: str, display_name: str, password_stdin: boo
     except InvalidAccount as exc:
         raise click.UsageError(str(exc)) from exc
     click.echo(f"user {normalize_username(username)} created with the role {role}; sign in at /console/login")
+
+
+def _accounts(data_dir: Path | None) -> AccountStore:
+    from gongkai.accounts import AccountStore
+    from gongkai.clock import clock_from_setting
+
+    settings = _settings(data_dir)
+    return AccountStore.from_settings(settings, clock_from_setting(settings.clock))
+
+
+def _account_change(change: Callable[[], None], done: str) -> None:
+    from gongkai.accounts import InvalidAccount
+
+    try:
+        change()
+    except InvalidAccount as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(done)
+
+
+@user.command("list")
+@_data_dir
+def user_list(data_dir: Path | None) -> None:
+    """List the console users: username, role, display name."""
+    for username, role, display in _accounts(data_dir).users():
+        click.echo(f"{username:<24} {role.value:<9} {display}")
+
+
+@user.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@_data_dir
+def user_role(username: str, role: str, data_dir: Path | None) -> None:
+    """Change USERNAME's role; it applies at the user's next request."""
+    accounts = _accounts(data_dir)
+    _account_change(lambda: accounts.set_role(username, Role(role)), f"user {username} now has the role {role}")
+
+
+@user.command("disable")
+@click.argument("username")
+@_data_dir
+def user_disable(username: str, data_dir: Path | None) -> None:
+    """Disable USERNAME: sign-in refused, sessions ended at once."""
+    accounts = _accounts(data_dir)
+    _account_change(lambda: accounts.set_disabled(username, True), f"user {username} disabled")
+
+
+@user.command("enable")
+@click.argument("username")
+@_data_dir
+def user_enable(username: str, data_dir: Path | None) -> None:
+    """Enable a disabled USERNAME again."""
+    accounts = _accounts(data_dir)
+    _account_change(lambda: accounts.set_disabled(username, False), f"user {username} enabled")
+
+
+@user.command("password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin (scripts)")
+@_data_dir
+def user_password(username: str, password_stdin: bool, data_dir: Path | None) -> None:
+    """Set a new password for USERNAME (prompted twice); the user's sessions end and a lock-out is lifted."""
+    import sys
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
+    accounts = _accounts(data_dir)
+    _account_change(lambda: accounts.reset_password(username, password), f"password of {username} changed")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
