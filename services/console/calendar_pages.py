@@ -37,23 +37,17 @@ def calendar_router(console: Console, clock: Clock) -> APIRouter:
 
     @pages.get("/calendar", response_class=HTMLResponse)
     async def show(request: Request, done: Annotated[str, Query(max_length=30)] = "") -> Response:
-        user = await console.user(request)
+        user = await console.allowed(request, (Role.ADMIN,), "管理工作日历")
         if not isinstance(user, SignedInUser):
             return user
-        if not user.may(Role.ADMIN):
-            return console.forbidden(request, user, "管理工作日历")
         return await _page(console, request, user, clock, [], DONE.get(done, ""), 200, {})
 
     @pages.post("/calendar", response_class=HTMLResponse)
     async def load(request: Request) -> Response:
-        user = await console.user(request)
-        if not isinstance(user, SignedInUser):
-            return user
-        if not user.may(Role.ADMIN):
-            return console.forbidden(request, user, "管理工作日历")
-        form = await console.posted(request, user)
-        if isinstance(form, HTMLResponse):
-            return form
+        allowed = await console.allowed_post(request, (Role.ADMIN,), "管理工作日历")
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
         values = {name: first(form, name) for name in ("year", "holidays", "workdays", "note")}
         year, body, errors = parse_notice(form)
         if body is None:

@@ -276,6 +276,48 @@ def _refusal(exc: ApiError, action: str) -> list[str]:
     return [f"“{label}”未被记录，请修改后重新提交：", *field_errors(exc, FIELD_LABELS)]
 
 
+async def filtered_list(
+    user: SignedInUser,
+    path: str,
+    *,
+    status: str,
+    kind: str,
+    overdue: str,
+    page: int,
+    statuses: Mapping[str, str],
+    kinds: Mapping[str, str],
+    kind_noun: str,
+) -> dict[str, Any]:
+    """One page of a list API filtered by status, kind and overdue, as the list templates show it.
+
+    Values the filters do not know are ignored with a message; API failures raise as for every call.
+    """
+    errors: list[str] = []
+    params: dict[str, Any] = {}
+    if status in statuses:
+        params["status"] = status
+    elif status:
+        errors.append("无法识别的状态，已忽略该条件。")
+    if kind in kinds:
+        params["kind"] = kind
+    elif kind:
+        errors.append(f"无法识别的{kind_noun}，已忽略该条件。")
+    if overdue == "1":
+        params["overdue"] = "true"
+    listing = await user.api.get(path, params | {"page": page, "size": PAGE_SIZE})
+    query = "&".join(f"{k}={v}" for k, v in (("status", params.get("status")), ("kind", params.get("kind"))) if v)
+    query += "&overdue=1" if overdue == "1" else ""
+    return {
+        "items": listing["items"],
+        "total": listing.get("total", len(listing["items"])),
+        "filters": {"status": params.get("status", ""), "kind": params.get("kind", ""), "overdue": overdue == "1"},
+        "errors": errors,
+        "page": page,
+        "more": page * PAGE_SIZE < int(listing.get("total", 0)),
+        "query": query.lstrip("&"),
+    }
+
+
 def letter_router(console: Console, clock: Clock) -> APIRouter:
     pages = APIRouter(prefix=PREFIX, include_in_schema=False)
     missing = "未找到该信件。"
@@ -288,37 +330,25 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
         overdue: Annotated[str, Query(max_length=5)] = "",
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     ) -> Response:
-        user = await console.user(request)
+        user = await console.allowed(request, (*READ,), "查看信箱与咨询")
         if not isinstance(user, SignedInUser):
             return user
-        if not user.may(*READ):
-            return console.forbidden(request, user, "查看信箱与咨询")
-        errors: list[str] = []
-        params: dict[str, Any] = {}
-        if status in STATUS_FILTERS:
-            params["status"] = status
-        elif status:
-            errors.append("无法识别的状态，已忽略该条件。")
-        if kind in LETTER_KIND_LABELS:
-            params["kind"] = kind
-        elif kind:
-            errors.append("无法识别的来信类型，已忽略该条件。")
-        if overdue == "1":
-            params["overdue"] = "true"
         try:
-            listing = await user.api.get("/api/v1/letters", params | {"page": page, "size": PAGE_SIZE})
+            listed = await filtered_list(
+                user,
+                "/api/v1/letters",
+                status=status,
+                kind=kind,
+                overdue=overdue,
+                page=page,
+                statuses=STATUS_FILTERS,
+                kinds=LETTER_KIND_LABELS,
+                kind_noun="来信类型",
+            )
         except (ApiError, ApiUnavailable) as exc:
             return api_failure(console, request, user, exc, missing)
-        query = "&".join(f"{k}={v}" for k, v in (("status", params.get("status")), ("kind", params.get("kind"))) if v)
-        query += "&overdue=1" if overdue == "1" else ""
         context = {
-            "items": listing["items"],
-            "total": listing.get("total", len(listing["items"])),
-            "filters": {"status": params.get("status", ""), "kind": params.get("kind", ""), "overdue": overdue == "1"},
-            "errors": errors,
-            "page": page,
-            "more": page * PAGE_SIZE < int(listing.get("total", 0)),
-            "query": query.lstrip("&"),
+            **listed,
             "status_labels": STATUS_LABELS,
             "status_filters": STATUS_FILTERS,
             "kind_labels": LETTER_KIND_LABELS,
@@ -331,11 +361,9 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
     async def letter_view(
         request: Request, letter_id: str, done: Annotated[str, Query(max_length=30)] = ""
     ) -> Response:
-        user = await console.user(request)
+        user = await console.allowed(request, (*READ,), "查看信箱与咨询")
         if not isinstance(user, SignedInUser):
             return user
-        if not user.may(*READ):
-            return console.forbidden(request, user, "查看信箱与咨询")
         if not _ID.match(letter_id):
             return console.message(request, "未找到", missing, user=user, status=404)
         try:
@@ -346,14 +374,10 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
 
     @pages.post("/letters/{letter_id}/actions", response_class=HTMLResponse)
     async def letter_act(request: Request, letter_id: str) -> Response:
-        user = await console.user(request)
-        if not isinstance(user, SignedInUser):
-            return user
-        if not user.may(Role.CLERK, Role.REVIEWER):
-            return console.forbidden(request, user, "办理信件")
-        form = await console.posted(request, user)
-        if isinstance(form, HTMLResponse):
-            return form
+        allowed = await console.allowed_post(request, (Role.CLERK, Role.REVIEWER), "办理信件")
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
         if not _ID.match(letter_id):
             return console.message(request, "未找到", missing, user=user, status=404)
         today = clock.today()

@@ -30,6 +30,7 @@ from services.console.letter_pages import (
     common_fields,
     conflict_text,
     field_errors,
+    filtered_list,
     form_key,
     parse_day,
     see_other,
@@ -119,7 +120,6 @@ DONE = {name: f"已登记：{spec.label}。" for name, spec in PROPOSAL_ACTIONS.
     "registered": "建议提案已登记。",
     "replayed": "该表单已经提交过，本次未重复记录。",
 }
-PAGE_SIZE = 50
 APPEAR_WAIT_S = 5.0
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _REGISTRATION_FIELDS = ("kind", "number", "title", "proposer", "assigned_on", "lead_unit", "co_units", "session")
@@ -241,37 +241,25 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
         overdue: Annotated[str, Query(max_length=5)] = "",
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     ) -> Response:
-        user = await console.user(request)
+        user = await console.allowed(request, (*READ,), "查看建议提案")
         if not isinstance(user, SignedInUser):
             return user
-        if not user.may(*READ):
-            return console.forbidden(request, user, "查看建议提案")
-        errors: list[str] = []
-        params: dict[str, Any] = {}
-        if status in STATUS_LABELS:
-            params["status"] = status
-        elif status:
-            errors.append("无法识别的状态，已忽略该条件。")
-        if kind in PROPOSAL_KIND_LABELS:
-            params["kind"] = kind
-        elif kind:
-            errors.append("无法识别的类型，已忽略该条件。")
-        if overdue == "1":
-            params["overdue"] = "true"
         try:
-            listing = await user.api.get("/api/v1/proposals", params | {"page": page, "size": PAGE_SIZE})
+            listed = await filtered_list(
+                user,
+                "/api/v1/proposals",
+                status=status,
+                kind=kind,
+                overdue=overdue,
+                page=page,
+                statuses=STATUS_LABELS,
+                kinds=PROPOSAL_KIND_LABELS,
+                kind_noun="类型",
+            )
         except (ApiError, ApiUnavailable) as exc:
             return api_failure(console, request, user, exc, missing)
-        query = "&".join(f"{k}={v}" for k, v in (("status", params.get("status")), ("kind", params.get("kind"))) if v)
-        query += "&overdue=1" if overdue == "1" else ""
         context = {
-            "items": listing["items"],
-            "total": listing.get("total", len(listing["items"])),
-            "filters": {"status": params.get("status", ""), "kind": params.get("kind", ""), "overdue": overdue == "1"},
-            "errors": errors,
-            "page": page,
-            "more": page * PAGE_SIZE < int(listing.get("total", 0)),
-            "query": query.lstrip("&"),
+            **listed,
             "status_labels": STATUS_LABELS,
             "kind_labels": PROPOSAL_KIND_LABELS,
             "rating_labels": RATING_LABELS,
@@ -282,24 +270,18 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
 
     @pages.get("/proposals/new", response_class=HTMLResponse)
     async def new_form(request: Request) -> Response:
-        user = await console.user(request)
+        user = await console.allowed(request, (Role.CLERK,), "登记建议提案")
         if not isinstance(user, SignedInUser):
             return user
-        if not user.may(Role.CLERK):
-            return console.forbidden(request, user, "登记建议提案")
         values = {"assigned_on": clock.today().isoformat(), "session": "session"}
         return _new_page(console, request, user, values, [], 200)
 
     @pages.post("/proposals/new", response_class=HTMLResponse)
     async def register(request: Request) -> Response:
-        user = await console.user(request)
-        if not isinstance(user, SignedInUser):
-            return user
-        if not user.may(Role.CLERK):
-            return console.forbidden(request, user, "登记建议提案")
-        form = await console.posted(request, user)
-        if isinstance(form, HTMLResponse):
-            return form
+        allowed = await console.allowed_post(request, (Role.CLERK,), "登记建议提案")
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
         values = {name: first(form, name).strip() for name in _REGISTRATION_FIELDS}
         body, errors = parse_registration(form, clock.today())
         if body is None:
@@ -323,11 +305,9 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
     async def proposal_view(
         request: Request, proposal_id: str, done: Annotated[str, Query(max_length=30)] = ""
     ) -> Response:
-        user = await console.user(request)
+        user = await console.allowed(request, (*READ,), "查看建议提案")
         if not isinstance(user, SignedInUser):
             return user
-        if not user.may(*READ):
-            return console.forbidden(request, user, "查看建议提案")
         if not _ID.match(proposal_id):
             return console.message(request, "未找到", missing, user=user, status=404)
         try:
@@ -338,14 +318,10 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
 
     @pages.post("/proposals/{proposal_id}/actions", response_class=HTMLResponse)
     async def proposal_act(request: Request, proposal_id: str) -> Response:
-        user = await console.user(request)
-        if not isinstance(user, SignedInUser):
-            return user
-        if not user.may(Role.CLERK, Role.PUBLISHER):
-            return console.forbidden(request, user, "办理建议提案")
-        form = await console.posted(request, user)
-        if isinstance(form, HTMLResponse):
-            return form
+        allowed = await console.allowed_post(request, (Role.CLERK, Role.PUBLISHER), "办理建议提案")
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
         if not _ID.match(proposal_id):
             return console.message(request, "未找到", missing, user=user, status=404)
         today = clock.today()

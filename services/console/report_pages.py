@@ -92,25 +92,19 @@ def report_router(console: Console, clock: Clock) -> APIRouter:
 
     @pages.get("/reports/{year}", response_class=HTMLResponse)
     async def show(request: Request, year: str, done: Annotated[str, Query(max_length=30)] = "") -> Response:
-        user = await console.user(request)
+        user = await console.allowed(request, (*READ,), "查看年度报告")
         if not isinstance(user, SignedInUser):
             return user
-        if not user.may(*READ):
-            return console.forbidden(request, user, "查看年度报告")
         if not _YEAR.match(year):
             return console.message(request, "未找到", "年份应为四位数字，例如 2025。", user=user, status=404)
         return await _report_page(console, request, user, clock, int(year), [], DONE.get(done, ""), 200)
 
     @pages.post("/reports/{year}/table2", response_class=HTMLResponse)
     async def enter_figures(request: Request, year: str) -> Response:
-        user = await console.user(request)
-        if not isinstance(user, SignedInUser):
-            return user
-        if not user.may(*EDIT):
-            return console.forbidden(request, user, "填报年度报告")
-        form = await console.posted(request, user)
-        if isinstance(form, HTMLResponse):
-            return form
+        allowed = await console.allowed_post(request, (*EDIT,), "填报年度报告")
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
         if not _YEAR.match(year):
             return console.message(request, "未找到", "年份应为四位数字，例如 2025。", user=user, status=404)
         values = {name: first(form, name).strip() for name, _, _ in FIGURES} | {
@@ -136,14 +130,10 @@ def report_router(console: Console, clock: Clock) -> APIRouter:
 
     @pages.post("/reports/{year}/sections/{number}", response_class=HTMLResponse)
     async def save_section(request: Request, year: str, number: str) -> Response:
-        user = await console.user(request)
-        if not isinstance(user, SignedInUser):
-            return user
-        if not user.may(*EDIT):
-            return console.forbidden(request, user, "编辑年度报告")
-        form = await console.posted(request, user)
-        if isinstance(form, HTMLResponse):
-            return form
+        allowed = await console.allowed_post(request, (*EDIT,), "编辑年度报告")
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
         if not _YEAR.match(year):
             return console.message(request, "未找到", "年份应为四位数字，例如 2025。", user=user, status=404)
         if number not in {str(n) for n in PROSE_SECTIONS}:
@@ -176,11 +166,9 @@ def report_router(console: Console, clock: Clock) -> APIRouter:
 
     @pages.get("/reports/{year}/download.{fmt}")
     async def download(request: Request, year: str, fmt: str) -> Response:
-        user = await console.user(request)
+        user = await console.allowed(request, (*READ,), "下载年度报告")
         if not isinstance(user, SignedInUser):
             return user
-        if not user.may(*READ):
-            return console.forbidden(request, user, "下载年度报告")
         if not _YEAR.match(year) or fmt not in FORMATS:
             return console.message(request, "未找到", "没有这种格式的年度报告。", user=user, status=404)
         try:

@@ -227,11 +227,9 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
         provisional: Annotated[str, Query(max_length=5)] = "",
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     ) -> Response:
-        user = await console.user(request)
+        user = await console.allowed(request, (*READ,), "查看依申请公开案件")
         if not isinstance(user, SignedInUser):
             return user
-        if not user.may(*READ):
-            return console.forbidden(request, user, "查看依申请公开案件")
         errors: list[str] = []
         params: dict[str, Any] = {}
         if status in STATUS_LABELS:
@@ -287,23 +285,17 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
 
     @pages.get("/requests/new", response_class=HTMLResponse)
     async def new_form(request: Request) -> Response:
-        user = await console.user(request)
+        user = await console.allowed(request, (*ACT,), "登记依申请公开申请")
         if not isinstance(user, SignedInUser):
             return user
-        if not user.may(*ACT):
-            return console.forbidden(request, user, "登记依申请公开申请")
         return _new_page(console, request, user, {"received_on": clock.today().isoformat()}, [], 200)
 
     @pages.post("/requests/new", response_class=HTMLResponse)
     async def record(request: Request) -> Response:
-        user = await console.user(request)
-        if not isinstance(user, SignedInUser):
-            return user
-        if not user.may(*ACT):
-            return console.forbidden(request, user, "登记依申请公开申请")
-        form = await console.posted(request, user)
-        if isinstance(form, HTMLResponse):
-            return form
+        allowed = await console.allowed_post(request, (*ACT,), "登记依申请公开申请")
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
         values = {name: first(form, name).strip() for name in _APPLICATION_FIELDS}
         body, errors = parse_application(form)
         if body is None:
@@ -329,11 +321,9 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
 
     @pages.get("/requests/{request_id}", response_class=HTMLResponse)
     async def case_view(request: Request, request_id: str, done: Annotated[str, Query(max_length=30)] = "") -> Response:
-        user = await console.user(request)
+        user = await console.allowed(request, (*READ,), "查看依申请公开案件")
         if not isinstance(user, SignedInUser):
             return user
-        if not user.may(*READ):
-            return console.forbidden(request, user, "查看依申请公开案件")
         if not _REQUEST_ID.match(request_id):
             return _not_found(console, request, user)
         try:
@@ -344,11 +334,9 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
 
     @pages.get("/requests/{request_id}/file", response_class=HTMLResponse)
     async def case_file(request: Request, request_id: str) -> Response:
-        user = await console.user(request)
+        user = await console.allowed(request, (*READ,), "查看依申请公开案件")
         if not isinstance(user, SignedInUser):
             return user
-        if not user.may(*READ):
-            return console.forbidden(request, user, "查看依申请公开案件")
         if not _REQUEST_ID.match(request_id):
             return _not_found(console, request, user)
         try:
@@ -359,14 +347,10 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
 
     @pages.post("/requests/{request_id}/actions", response_class=HTMLResponse)
     async def act(request: Request, request_id: str) -> Response:
-        user = await console.user(request)
-        if not isinstance(user, SignedInUser):
-            return user
-        if not user.may(*ACT):
-            return console.forbidden(request, user, "办理依申请公开案件")
-        form = await console.posted(request, user)
-        if isinstance(form, HTMLResponse):
-            return form
+        allowed = await console.allowed_post(request, (*ACT,), "办理依申请公开案件")
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
         if not _REQUEST_ID.match(request_id):
             return _not_found(console, request, user)
         today = clock.today()

@@ -113,11 +113,9 @@ def review_router(console: Console) -> APIRouter:
         view: Annotated[str, Query(max_length=20)] = "in_review",
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     ) -> Response:
-        user = await console.user(request)
+        user = await console.allowed(request, (*READ,), "查看保密审查")
         if not isinstance(user, SignedInUser):
             return user
-        if not user.may(*READ):
-            return console.forbidden(request, user, "查看保密审查")
         if view not in VIEWS:
             view = "in_review"
         params = {**VIEWS[view][1], "page": page, "size": PAGE_SIZE}
@@ -138,11 +136,9 @@ def review_router(console: Console) -> APIRouter:
 
     @pages.get("/documents/{doc_id}", response_class=HTMLResponse)
     async def document(request: Request, doc_id: str, done: Annotated[str, Query(max_length=20)] = "") -> Response:
-        user = await console.user(request)
+        user = await console.allowed(request, (*READ,), "查看保密审查")
         if not isinstance(user, SignedInUser):
             return user
-        if not user.may(*READ):
-            return console.forbidden(request, user, "查看保密审查")
         if not _DOC_ID.match(doc_id):
             return console.message(request, "未找到", "未找到该文件。", user=user, status=404)
         try:
@@ -153,14 +149,10 @@ def review_router(console: Console) -> APIRouter:
 
     @pages.post("/documents/{doc_id}/decision", response_class=HTMLResponse)
     async def decide(request: Request, doc_id: str) -> Response:
-        user = await console.user(request)
-        if not isinstance(user, SignedInUser):
-            return user
-        if not user.may(*DECIDE):
-            return console.forbidden(request, user, "作出保密审查决定")
-        form = await console.posted(request, user)
-        if isinstance(form, HTMLResponse):
-            return form
+        allowed = await console.allowed_post(request, (*DECIDE,), "作出保密审查决定")
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
         if not _DOC_ID.match(doc_id):
             return console.message(request, "未找到", "未找到该文件。", user=user, status=404)
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -174,6 +174,25 @@ class Console:
         if session is None:
             return self.to_login(request, expired=bool(token))
         return SignedInUser(session, self.api.as_user(request.app, token))
+
+    async def allowed(self, request: Request, roles: Sequence[Role], doing: str) -> SignedInUser | Response:
+        """The signed-in user if their role is among ``roles`` (admin always); else the sign-in redirect or 403."""
+        user = await self.user(request)
+        if isinstance(user, SignedInUser) and not user.may(*roles):
+            return self.forbidden(request, user, doing)
+        return user
+
+    async def allowed_post(
+        self, request: Request, roles: Sequence[Role], doing: str
+    ) -> tuple[SignedInUser, Form] | Response:
+        """As ``allowed``, for a form post: the user and the form once its CSRF token matches."""
+        user = await self.allowed(request, roles, doing)
+        if not isinstance(user, SignedInUser):
+            return user
+        form = await self.posted(request, user)
+        if isinstance(form, HTMLResponse):
+            return form
+        return user, form
 
     async def posted(self, request: Request, user: SignedInUser) -> Form | HTMLResponse:
         """The posted form once its CSRF token matches the session's; otherwise the refusal page."""
