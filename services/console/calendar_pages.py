@@ -25,7 +25,6 @@ __all__ = ["calendar_router", "parse_notice"]
 
 KIND_LABELS = {"holiday": "放假", "workday": "调休上班"}
 DONE = {"loaded": "放假安排已载入，该年度的答复期限按正式安排计算。"}
-UNAVAILABLE = "业务接口暂时无法访问，本次操作未完成。请稍后重试；如持续出现，请联系系统管理员。"
 _MAX_HOLIDAYS = 80
 _MAX_WORKDAYS = 30
 _MAX_NOTE = 200
@@ -58,9 +57,9 @@ def calendar_router(console: Console, clock: Clock) -> APIRouter:
             if exc.status == 422:
                 errors = [f"{year}年放假安排未载入：", *_refusal(exc, year), "本次未作任何记录。"]
                 return await _page(console, request, user, clock, errors, "", 422, values)
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing=None, doing="管理工作日历")
         except ApiUnavailable as exc:
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing=None, doing="管理工作日历")
         return Response(
             status_code=303, headers={**SECURITY_HEADERS, "Location": f"{PREFIX}/admin/calendar?done=loaded"}
         )
@@ -123,7 +122,7 @@ async def _page(
     try:
         calendar = await user.api.get("/api/v1/admin/calendar")
     except (ApiError, ApiUnavailable) as exc:
-        return _api_failure(console, request, user, exc)
+        return console.api_failure(request, user, exc, missing=None, doing="管理工作日历")
     this_year = clock.today().year
     provisional = [int(y) for y in calendar.get("provisional_years", [])]
     by_year: dict[int, list[dict[str, Any]]] = {}
@@ -176,12 +175,3 @@ def _refusal(exc: ApiError, year: int) -> list[str]:
 def _listed(days: str) -> str:
     """``['2028-05-01', '2028-05-02']`` (the calendar's message) as ``2028-05-01、2028-05-02``."""
     return "、".join(re.findall(r"\d{4}-\d{2}-\d{2}", days)) or days
-
-
-def _api_failure(console: Console, request: Request, user: SignedInUser, exc: Exception) -> Response:
-    if isinstance(exc, ApiError):
-        if exc.status == 401:
-            return console.to_login(request, expired=True)
-        if exc.status == 403:
-            return console.forbidden(request, user, "管理工作日历")
-    return console.message(request, "暂时无法完成", UNAVAILABLE, user=user, status=502)

@@ -24,7 +24,16 @@ from gongkai.auth import Role
 from gongkai.clock import Clock
 from gongkai.vocabulary import LETTER_CATEGORY_LABELS, LETTER_KIND_LABELS, RATING_LABELS
 from services.console.api_client import ApiError, ApiUnavailable
-from services.console.web import PREFIX, SECURITY_HEADERS, Console, Form, SignedInUser, first
+from services.console.web import (
+    PREFIX,
+    SECURITY_HEADERS,
+    Console,
+    Form,
+    SignedInUser,
+    conflict_text,
+    field_errors,
+    first,
+)
 
 __all__ = ["LETTER_ACTIONS", "allowed_letter_actions", "letter_router"]
 
@@ -100,7 +109,6 @@ DONE = {name: f"已登记：{spec.label}。" for name, spec in LETTER_ACTIONS.it
     "replayed": "该表单已经提交过，本次未重复记录。",
 }
 PAGE_SIZE = 50
-UNAVAILABLE = "业务接口暂时无法访问，本次操作未完成。请稍后重试；如持续出现，请联系系统管理员。"
 _ID = re.compile(r"^[0-9a-f]{32}$")
 _FORM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _MAX_TEXT = 200
@@ -173,37 +181,6 @@ def text_field(
         errors.append(f"{label}不能超过 {limit} 字。")
     else:
         body[name] = value
-
-
-def field_errors(exc: ApiError, labels: Mapping[str, str]) -> list[str]:
-    found = exc.problem.get("errors")
-    if not isinstance(found, list) or not found:
-        return [exc.detail or "提交的内容未通过校验，本次未作任何记录。"]
-    lines = []
-    for item in found:
-        field = str(item.get("field", "")) if isinstance(item, dict) else ""
-        message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
-        label = labels.get(field) or labels.get(field.split(".")[0], field)
-        lines.append(f"{label}：{message}（系统校验未通过，本次未作任何记录）")
-    return lines
-
-
-def conflict_text(label: str, state: str, what: str) -> str:
-    return (
-        f"“{label}”未被记录：该{what}当前状态为“{state}”，不能进行此操作（可能已有人办理过，或页面已过期）。"
-        "页面已显示最新状态，本次未作任何记录。"
-    )
-
-
-def api_failure(console: Console, request: Request, user: SignedInUser, exc: Exception, missing: str) -> Response:
-    if isinstance(exc, ApiError):
-        if exc.status == 401:
-            return console.to_login(request, expired=True)
-        if exc.status == 403:
-            return console.forbidden(request, user, "执行此操作")
-        if exc.status == 404:
-            return console.message(request, "未找到", missing, user=user, status=404)
-    return console.message(request, "暂时无法完成", UNAVAILABLE, user=user, status=502)
 
 
 def see_other(location: str) -> Response:
@@ -346,7 +323,7 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
                 kind_noun="来信类型",
             )
         except (ApiError, ApiUnavailable) as exc:
-            return api_failure(console, request, user, exc, missing)
+            return console.api_failure(request, user, exc, missing=missing)
         context = {
             **listed,
             "status_labels": STATUS_LABELS,
@@ -369,7 +346,7 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
         try:
             letter = await user.api.get(f"/api/v1/letters/{letter_id}")
         except (ApiError, ApiUnavailable) as exc:
-            return api_failure(console, request, user, exc, missing)
+            return console.api_failure(request, user, exc, missing=missing)
         return _letter_page(console, request, user, letter, clock.today(), done=DONE.get(done, ""))
 
     @pages.post("/letters/{letter_id}/actions", response_class=HTMLResponse)
@@ -392,17 +369,17 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
                 answer = await user.api.post(target, body, idempotency_key=form_key(form))
             except ApiError as exc:
                 if exc.status not in (409, 422):
-                    return api_failure(console, request, user, exc, missing)
+                    return console.api_failure(request, user, exc, missing=missing)
                 errors, status = _refusal(exc, action), exc.status
             except ApiUnavailable as exc:
-                return api_failure(console, request, user, exc, missing)
+                return console.api_failure(request, user, exc, missing=missing)
             else:
                 outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else action
                 return see_other(f"{PREFIX}/letters/{letter_id}?done={outcome}")
         try:
             letter = await user.api.get(path)
         except (ApiError, ApiUnavailable) as exc:
-            return api_failure(console, request, user, exc, missing)
+            return console.api_failure(request, user, exc, missing=missing)
         kept = {k: first(form, k) for k in ("department", "workdays", "reason", "to", "body", "title", "reply", "note")}
         if action == "reply":
             kept["first_pass"] = first(form, "first_pass")

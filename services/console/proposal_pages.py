@@ -26,17 +26,14 @@ from gongkai.clock import Clock
 from gongkai.vocabulary import PROPOSAL_KIND_LABELS, RATING_LABELS, RESULT_CLASS_LABELS
 from services.console.api_client import ApiError, ApiUnavailable
 from services.console.letter_pages import (
-    api_failure,
     common_fields,
-    conflict_text,
-    field_errors,
     filtered_list,
     form_key,
     parse_day,
     see_other,
     text_field,
 )
-from services.console.web import PREFIX, Console, Form, SignedInUser, first
+from services.console.web import PREFIX, Console, Form, SignedInUser, conflict_text, field_errors, first
 
 __all__ = ["PROPOSAL_ACTIONS", "allowed_proposal_actions", "proposal_router"]
 
@@ -257,7 +254,7 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
                 kind_noun="类型",
             )
         except (ApiError, ApiUnavailable) as exc:
-            return api_failure(console, request, user, exc, missing)
+            return console.api_failure(request, user, exc, missing=missing)
         context = {
             **listed,
             "status_labels": STATUS_LABELS,
@@ -291,9 +288,9 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
         except ApiError as exc:
             if exc.status == 422:
                 return _new_page(console, request, user, values, field_errors(exc, FIELD_LABELS), 422)
-            return api_failure(console, request, user, exc, missing)
+            return console.api_failure(request, user, exc, missing=missing)
         except ApiUnavailable as exc:
-            return api_failure(console, request, user, exc, missing)
+            return console.api_failure(request, user, exc, missing=missing)
         proposal_id = str(answer.json()["id"])
         if not await _appeared(user, proposal_id):
             text = "建议提案已登记，正在建立，请稍后在列表中打开。"
@@ -313,7 +310,7 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
         try:
             proposal = await user.api.get(f"/api/v1/proposals/{proposal_id}")
         except (ApiError, ApiUnavailable) as exc:
-            return api_failure(console, request, user, exc, missing)
+            return console.api_failure(request, user, exc, missing=missing)
         return _proposal_page(console, request, user, proposal, clock.today(), done=DONE.get(done, ""))
 
     @pages.post("/proposals/{proposal_id}/actions", response_class=HTMLResponse)
@@ -336,17 +333,17 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
                 answer = await user.api.post(target, body, idempotency_key=form_key(form))
             except ApiError as exc:
                 if exc.status not in (409, 422):
-                    return api_failure(console, request, user, exc, missing)
+                    return console.api_failure(request, user, exc, missing=missing)
                 errors, status = _refusal(exc, action), exc.status
             except ApiUnavailable as exc:
-                return api_failure(console, request, user, exc, missing)
+                return console.api_failure(request, user, exc, missing=missing)
             else:
                 outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else action
                 return see_other(f"{PREFIX}/proposals/{proposal_id}?done={outcome}")
         try:
             proposal = await user.api.get(path)
         except (ApiError, ApiUnavailable) as exc:
-            return api_failure(console, request, user, exc, missing)
+            return console.api_failure(request, user, exc, missing=missing)
         kept = {k: first(form, k) for k in ("unit", "months", "reason", "result_class", "body", "rating", "note")}
         return _proposal_page(
             console, request, user, proposal, today, errors=errors, failed=action, kept=kept, status=status

@@ -69,7 +69,6 @@ DONE = {
     "section6": "第六部分“其他需要报告的事项”已保存。",
     "replayed": "报告中已是所提交的内容（该表单可能已经提交过），本次未重复记录。",
 }
-UNAVAILABLE = "业务接口暂时无法访问，本次操作未完成。请稍后重试；如持续出现，请联系系统管理员。"
 _YEAR = re.compile(r"^\d{4}$")
 _RANGE = re.compile(r"between (\d+) and (\d+)")
 _FORM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -123,9 +122,9 @@ def report_router(console: Console, clock: Clock) -> APIRouter:
             if exc.status == 422:
                 errors = ["表二数据未保存：", *_refusal(exc)]
                 return await _report_page(console, request, user, clock, int(year), errors, "", 422, posted=values)
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing="未找到该年度报告。")
         except ApiUnavailable as exc:
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing="未找到该年度报告。")
         return _done(year, "table2")
 
     @pages.post("/reports/{year}/sections/{number}", response_class=HTMLResponse)
@@ -159,9 +158,9 @@ def report_router(console: Console, clock: Clock) -> APIRouter:
             if exc.status == 422:
                 errors = [f"第{_NUMERALS[int(number)]}部分未保存：", *_refusal(exc)]
                 return await _report_page(console, request, user, clock, int(year), errors, "", 422, posted=posted)
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing="未找到该年度报告。")
         except ApiUnavailable as exc:
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing="未找到该年度报告。")
         return _done(year, f"section{number}")
 
     @pages.get("/reports/{year}/download.{fmt}")
@@ -176,9 +175,9 @@ def report_router(console: Console, clock: Clock) -> APIRouter:
         except ApiError as exc:
             if exc.status == 422:
                 return console.message(request, "无法下载", _year_message(exc), user=user, status=422)
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing="未找到该年度报告。")
         except ApiUnavailable as exc:
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing="未找到该年度报告。")
         filename = f"{year}年政府信息公开工作年度报告.{fmt}"
         disposition = f"attachment; filename=\"annual-report-{year}.{fmt}\"; filename*=UTF-8''{quote(filename)}"
         headers = {**SECURITY_HEADERS, "Content-Disposition": disposition}
@@ -268,11 +267,11 @@ async def _report_page(
         report = await user.api.get(f"/api/v1/reports/annual/{year}")
     except ApiError as exc:
         if exc.status != 422:
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing="未找到该年度报告。")
         context["errors"] = [*errors, _year_message(exc)]
         return console.page(request, "report.html", context, user=user, status=422)
     except ApiUnavailable as exc:
-        return _api_failure(console, request, user, exc)
+        return console.api_failure(request, user, exc, missing="未找到该年度报告。")
     posted = posted or {}
     figures = _figures_saved(report) or _figures_shown(report)
     context |= {
@@ -406,14 +405,3 @@ def _refusal(exc: ApiError) -> list[str]:
         label = _FIELD_LABELS.get(field, field or "提交的内容")
         lines.append(f"{label}：数值无效（系统校验未通过，本次未作任何记录）")
     return lines
-
-
-def _api_failure(console: Console, request: Request, user: SignedInUser, exc: Exception) -> Response:
-    if isinstance(exc, ApiError):
-        if exc.status == 401:
-            return console.to_login(request, expired=True)
-        if exc.status == 403:
-            return console.forbidden(request, user, "执行此操作")
-        if exc.status == 404:
-            return console.message(request, "未找到", "未找到该年度报告。", user=user, status=404)
-    return console.message(request, "暂时无法完成", UNAVAILABLE, user=user, status=502)

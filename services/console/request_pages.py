@@ -25,7 +25,16 @@ from gongkai.auth import Role
 from gongkai.clock import Clock
 from gongkai.vocabulary import APPLICANT_COLUMNS, CHANNEL_LABELS, OUTCOME_LABELS
 from services.console.api_client import ApiError, ApiUnavailable
-from services.console.web import PREFIX, SECURITY_HEADERS, Console, Form, SignedInUser, first
+from services.console.web import (
+    PREFIX,
+    SECURITY_HEADERS,
+    Console,
+    Form,
+    SignedInUser,
+    conflict_text,
+    field_errors,
+    first,
+)
 
 __all__ = ["ACTIONS", "ALLOWED", "request_router"]
 
@@ -211,7 +220,6 @@ FILE_HEADERS = SECURITY_HEADERS | {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
     "form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
 }
-UNAVAILABLE = "业务接口暂时无法访问，本次操作未完成。请稍后重试；如持续出现，请联系系统管理员。"
 
 
 def request_router(console: Console, clock: Clock) -> APIRouter:
@@ -263,7 +271,7 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
                 items, capped = listing["items"], False
                 more = len(items) == PAGE_SIZE
         except (ApiError, ApiUnavailable) as exc:
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing=MISSING)
         query = "&".join(
             f"{k}={v}" for k, v in (("status", filters["status"]), ("channel", filters["channel"]), ("due", due)) if v
         )
@@ -304,10 +312,10 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
             answer = await user.api.post("/api/v1/requests", body, idempotency_key=_key(form))
         except ApiError as exc:
             if exc.status == 422:
-                return _new_page(console, request, user, values, _field_errors(exc), 422)
-            return _api_failure(console, request, user, exc)
+                return _new_page(console, request, user, values, field_errors(exc, FIELD_LABELS), 422)
+            return console.api_failure(request, user, exc, missing=MISSING)
         except ApiUnavailable as exc:
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing=MISSING)
         filed = answer.json()
         request_id, code = str(filed["id"]), str(filed["tracking_code"])
         notice = f"申请已登记。查询码：{code}（请告知申请人，用于在门户网站查询办理进度；此后不再显示）。"
@@ -329,7 +337,7 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
         try:
             case = await user.api.get(f"/api/v1/requests/{request_id}")
         except (ApiError, ApiUnavailable) as exc:
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing=MISSING)
         return _case_page(console, request, user, case, clock.today(), [], DONE.get(done, ""), 200)
 
     @pages.get("/requests/{request_id}/file", response_class=HTMLResponse)
@@ -342,7 +350,7 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
         try:
             html = await user.api.text(f"/api/v1/requests/{request_id}/file")
         except (ApiError, ApiUnavailable) as exc:
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing=MISSING)
         return HTMLResponse(html, headers=FILE_HEADERS)
 
     @pages.post("/requests/{request_id}/actions", response_class=HTMLResponse)
@@ -359,21 +367,21 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
             try:
                 case = await user.api.get(f"/api/v1/requests/{request_id}")
             except (ApiError, ApiUnavailable) as exc:
-                return _api_failure(console, request, user, exc)
+                return console.api_failure(request, user, exc, missing=MISSING)
             return _case_page(console, request, user, case, today, errors, "", 422)
         path = f"/api/v1/requests/{request_id}"
         try:
             answer = await user.api.post(f"{path}/actions", body, idempotency_key=_key(form))
         except ApiError as exc:
             if exc.status not in (409, 422):
-                return _api_failure(console, request, user, exc)
+                return console.api_failure(request, user, exc, missing=MISSING)
             try:
                 case = await user.api.get(path)
             except (ApiError, ApiUnavailable) as again:
-                return _api_failure(console, request, user, again)
+                return console.api_failure(request, user, again, missing=MISSING)
             return _case_page(console, request, user, case, today, _refusal(exc, body["action"]), "", exc.status)
         except ApiUnavailable as exc:
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing=MISSING)
         outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else body["action"]
         location = f"{PREFIX}/requests/{request_id}?done={outcome}"
         return Response(status_code=303, headers={**SECURITY_HEADERS, "Location": location})
@@ -650,36 +658,12 @@ def _refusal(exc: ApiError, action: str) -> list[str]:
     label = ACTIONS[action].label
     if exc.status == 409:
         state = STATUS_LABELS.get(exc.state or "", exc.state or "")
-        return [
-            f"“{label}”未被记录：该申请当前状态为“{state}”，不能进行此操作（可能已有人办理过，或页面已过期）。"
-            "页面已显示最新状态，本次未作任何记录。"
-        ]
-    return [f"“{label}”未被记录，请修改后重新提交：", *_field_errors(exc)]
+        return [conflict_text(label, state, "申请")]
+    return [f"“{label}”未被记录，请修改后重新提交：", *field_errors(exc, FIELD_LABELS)]
 
 
-def _field_errors(exc: ApiError) -> list[str]:
-    found = exc.problem.get("errors")
-    if not isinstance(found, list) or not found:
-        return [exc.detail or "提交的内容未通过校验，本次未作任何记录。"]
-    lines = []
-    for item in found:
-        field = str(item.get("field", "")) if isinstance(item, dict) else ""
-        message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
-        label = FIELD_LABELS.get(field) or FIELD_LABELS.get(field.split(".")[0], field)
-        lines.append(f"{label}：{message}（系统校验未通过，本次未作任何记录）")
-    return lines
+MISSING = "未找到该申请。"
 
 
 def _not_found(console: Console, request: Request, user: SignedInUser) -> HTMLResponse:
-    return console.message(request, "未找到", "未找到该申请。", user=user, status=404)
-
-
-def _api_failure(console: Console, request: Request, user: SignedInUser, exc: Exception) -> Response:
-    if isinstance(exc, ApiError):
-        if exc.status == 401:
-            return console.to_login(request, expired=True)
-        if exc.status == 403:
-            return console.forbidden(request, user, "执行此操作")
-        if exc.status == 404:
-            return _not_found(console, request, user)
-    return console.message(request, "暂时无法完成", UNAVAILABLE, user=user, status=502)
+    return console.message(request, "未找到", MISSING, user=user, status=404)

@@ -122,7 +122,7 @@ def review_router(console: Console) -> APIRouter:
         try:
             listing = await user.api.get("/api/v1/documents", params)
         except (ApiError, ApiUnavailable) as exc:
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing="未找到该文件。")
         context = {
             "views": VIEWS,
             "view": view,
@@ -144,7 +144,7 @@ def review_router(console: Console) -> APIRouter:
         try:
             doc = await user.api.get(f"/api/v1/documents/{doc_id}")
         except (ApiError, ApiUnavailable) as exc:
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing="未找到该文件。")
         return _document_page(console, request, user, doc, DecisionForm(), [], DONE.get(done, ""), 200)
 
     @pages.post("/documents/{doc_id}/decision", response_class=HTMLResponse)
@@ -158,7 +158,7 @@ def review_router(console: Console) -> APIRouter:
         try:
             doc = await user.api.get(f"/api/v1/documents/{doc_id}")
         except (ApiError, ApiUnavailable) as exc:
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing="未找到该文件。")
         command, state, errors = parse_decision(form, doc)
         if command is None:
             return _document_page(console, request, user, doc, state, errors, "", 422)
@@ -169,9 +169,9 @@ def review_router(console: Console) -> APIRouter:
         except ApiError as exc:
             if exc.status in (409, 422):
                 return _document_page(console, request, user, doc, state, [_refusal(exc, doc)], "", exc.status)
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing="未找到该文件。")
         except ApiUnavailable as exc:
-            return _api_failure(console, request, user, exc)
+            return console.api_failure(request, user, exc, missing="未找到该文件。")
         if answer.headers.get("idempotent-replayed") == "true":
             outcome = "replayed"
         elif await _applied(user, doc_id, len(doc["history"])):
@@ -292,18 +292,6 @@ def _refusal(exc: ApiError, doc: dict[str, Any]) -> str:
         now = STATUS_LABELS.get(exc.state or "", exc.state or "")
         return f"文件状态已发生变化（当前：{now}），该决定未被记录。请查看最新状态后再操作。"
     return f"提交的内容未通过校验，决定未被记录（{exc.detail}）。"
-
-
-def _api_failure(console: Console, request: Request, user: SignedInUser, exc: Exception) -> Response:
-    if isinstance(exc, ApiError):
-        if exc.status == 401:
-            return console.to_login(request, expired=True)
-        if exc.status == 403:
-            return console.forbidden(request, user, "执行此操作")
-        if exc.status == 404:
-            return console.message(request, "未找到", "未找到该文件。", user=user, status=404)
-    text = "业务接口暂时无法访问，本次操作未完成。请稍后重试；如持续出现，请联系系统管理员。"
-    return console.message(request, "暂时无法完成", text, user=user, status=502)
 
 
 def _document_page(

@@ -26,7 +26,7 @@ from gongkai.accounts import AccountStore, Session, csrf_matches
 from gongkai.auth import Role
 from gongkai.clock import AGENCY_TZ
 from gongkai.settings import Settings
-from services.console.api_client import Api, UserApi
+from services.console.api_client import Api, ApiError, UserApi
 
 __all__ = [
     "COOKIE",
@@ -97,6 +97,10 @@ class SignedInUser:
 Form = Mapping[str, list[str]]
 
 
+#: When the platform's API cannot be reached or fails: nothing was done.
+UNAVAILABLE = "业务接口暂时无法访问，本次操作未完成。请稍后重试；如持续出现，请联系系统管理员。"
+
+
 class Console:
     """Settings, the account store and the API client, shared by the console's routes."""
 
@@ -123,6 +127,19 @@ class Console:
         self, request: Request, title: str, text: str, *, user: SignedInUser | None, status: int
     ) -> HTMLResponse:
         return self.page(request, "message.html", {"title": title, "text": text}, user=user, status=status)
+
+    def api_failure(
+        self, request: Request, user: SignedInUser, exc: Exception, *, missing: str | None, doing: str = "执行此操作"
+    ) -> Response:
+        """The page for an API call that failed: sign in again (401), not allowed (403), ``missing`` (404), else 502."""
+        if isinstance(exc, ApiError):
+            if exc.status == 401:
+                return self.to_login(request, expired=True)
+            if exc.status == 403:
+                return self.forbidden(request, user, doing)
+            if exc.status == 404 and missing is not None:
+                return self.message(request, "未找到", missing, user=user, status=404)
+        return self.message(request, "暂时无法完成", UNAVAILABLE, user=user, status=502)
 
     def forbidden(self, request: Request, user: SignedInUser, what: str) -> HTMLResponse:
         return self.message(
@@ -246,3 +263,25 @@ def safe_next(target: str) -> str:
     if parts.scheme or parts.netloc or not parts.path.startswith(f"{PREFIX}/") or "\\" in target or "//" in target:
         return f"{PREFIX}/"
     return target
+
+
+def field_errors(exc: ApiError, labels: Mapping[str, str]) -> list[str]:
+    """The API's 422 field problems, each on its field's label (nothing was recorded)."""
+    found = exc.problem.get("errors")
+    if not isinstance(found, list) or not found:
+        return [exc.detail or "提交的内容未通过校验，本次未作任何记录。"]
+    lines = []
+    for item in found:
+        field = str(item.get("field", "")) if isinstance(item, dict) else ""
+        message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
+        label = labels.get(field) or labels.get(field.split(".")[0], field)
+        lines.append(f"{label}：{message}（系统校验未通过，本次未作任何记录）")
+    return lines
+
+
+def conflict_text(label: str, state: str, what: str) -> str:
+    """The API's 409: the step ``label`` was not recorded because the ``what`` is now in ``state``."""
+    return (
+        f"“{label}”未被记录：该{what}当前状态为“{state}”，不能进行此操作（可能已有人办理过，或页面已过期）。"
+        "页面已显示最新状态，本次未作任何记录。"
+    )
