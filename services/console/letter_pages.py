@@ -26,13 +26,14 @@ from gongkai.vocabulary import LETTER_CATEGORY_LABELS, LETTER_KIND_LABELS, RATIN
 from services.console.api_client import ApiError, ApiUnavailable
 from services.console.web import (
     PREFIX,
-    SECURITY_HEADERS,
     Console,
     Form,
     SignedInUser,
     conflict_text,
     field_errors,
     first,
+    form_key,
+    see_other,
 )
 
 __all__ = ["LETTER_ACTIONS", "allowed_letter_actions", "letter_router"]
@@ -110,7 +111,6 @@ DONE = {name: f"已登记：{spec.label}。" for name, spec in LETTER_ACTIONS.it
 }
 PAGE_SIZE = 50
 _ID = re.compile(r"^[0-9a-f]{32}$")
-_FORM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _MAX_TEXT = 200
 _MAX_LONG = 20_000
 _MAX_NOTE = 2000
@@ -139,11 +139,6 @@ def allowed_letter_actions(letter: Mapping[str, Any], user: SignedInUser) -> lis
 
 
 # Shared by the letter and proposal pages ----------------------------------------------------------
-
-
-def form_key(form: Form) -> str | None:
-    form_id = first(form, "form_id")
-    return f"console-{form_id}" if _FORM_ID.match(form_id) else None
 
 
 def parse_day(value: str) -> date | None:
@@ -181,13 +176,6 @@ def text_field(
         errors.append(f"{label}不能超过 {limit} 字。")
     else:
         body[name] = value
-
-
-def see_other(location: str) -> Response:
-    return Response(status_code=303, headers={**SECURITY_HEADERS, "Location": location})
-
-
-# Letters ------------------------------------------------------------------------------------------
 
 
 def parse_letter_action(form: Form, today: date, max_workdays: int) -> tuple[str, dict[str, Any] | None, list[str]]:

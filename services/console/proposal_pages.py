@@ -28,12 +28,20 @@ from services.console.api_client import ApiError, ApiUnavailable
 from services.console.letter_pages import (
     common_fields,
     filtered_list,
-    form_key,
     parse_day,
-    see_other,
     text_field,
 )
-from services.console.web import PREFIX, Console, Form, SignedInUser, conflict_text, field_errors, first
+from services.console.web import (
+    PREFIX,
+    Console,
+    Form,
+    SignedInUser,
+    conflict_text,
+    field_errors,
+    first,
+    form_key,
+    see_other,
+)
 
 __all__ = ["PROPOSAL_ACTIONS", "allowed_proposal_actions", "proposal_router"]
 

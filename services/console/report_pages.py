@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 from gongkai.auth import Role
 from gongkai.clock import Clock
 from services.console.api_client import ApiError, ApiUnavailable
-from services.console.web import PREFIX, SECURITY_HEADERS, Console, Form, SignedInUser, first
+from services.console.web import PREFIX, SECURITY_HEADERS, Console, Form, SignedInUser, first, form_key, see_other
 
 __all__ = ["FORMATS", "report_router"]
 
@@ -71,7 +71,6 @@ DONE = {
 }
 _YEAR = re.compile(r"^\d{4}$")
 _RANGE = re.compile(r"between (\d+) and (\d+)")
-_FORM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def report_router(console: Console, clock: Clock) -> APIRouter:
@@ -87,7 +86,7 @@ def report_router(console: Console, clock: Clock) -> APIRouter:
         if not isinstance(user, SignedInUser):
             return user
         chosen = year.strip() if _YEAR.match(year.strip()) else str(last_year())
-        return Response(status_code=303, headers={**SECURITY_HEADERS, "Location": f"{PREFIX}/reports/{chosen}"})
+        return see_other(f"{PREFIX}/reports/{chosen}")
 
     @pages.get("/reports/{year}", response_class=HTMLResponse)
     async def show(request: Request, year: str, done: Annotated[str, Query(max_length=30)] = "") -> Response:
@@ -117,7 +116,7 @@ def report_router(console: Console, clock: Clock) -> APIRouter:
             current = await user.api.get(path)
             if _figures_saved(current) == body:
                 return _done(year, "replayed")
-            await user.api.put(f"{path}/table2", body, idempotency_key=_key(form))
+            await user.api.put(f"{path}/table2", body, idempotency_key=form_key(form))
         except ApiError as exc:
             if exc.status == 422:
                 errors = ["表二数据未保存：", *_refusal(exc)]
@@ -153,7 +152,7 @@ def report_router(console: Console, clock: Clock) -> APIRouter:
             saved: dict[str, Any] = next((s for s in current["sections"] if str(s["number"]) == number), {})
             if saved.get("saved_at") and saved.get("text") == text:
                 return _done(year, "replayed")
-            await user.api.put(f"{path}/sections/{number}", {"text": text}, idempotency_key=_key(form))
+            await user.api.put(f"{path}/sections/{number}", {"text": text}, idempotency_key=form_key(form))
         except ApiError as exc:
             if exc.status == 422:
                 errors = [f"第{_NUMERALS[int(number)]}部分未保存：", *_refusal(exc)]
@@ -229,13 +228,6 @@ def _amount(value: Any) -> str:
     """An amount as the form shows it: no trailing zeros, no exponent (``1.2500`` → ``1.25``, 100 → ``100``)."""
     return f"{Decimal(str(value)).normalize():f}"
 
-
-def _key(form: Form) -> str | None:
-    form_id = first(form, "form_id")
-    return f"console-{form_id}" if _FORM_ID.match(form_id) else None
-
-
-# The page ------------------------------------------------------------------------------------------
 
 _NUMERALS = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六"}
 
@@ -373,7 +365,7 @@ def _table3_lines(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _done(year: str, what: str) -> Response:
-    return Response(status_code=303, headers={**SECURITY_HEADERS, "Location": f"{PREFIX}/reports/{year}?done={what}"})
+    return see_other(f"{PREFIX}/reports/{year}?done={what}")
 
 
 def _year_message(exc: ApiError) -> str:

@@ -34,6 +34,8 @@ from services.console.web import (
     conflict_text,
     field_errors,
     first,
+    form_key,
+    see_other,
 )
 
 __all__ = ["ACTIONS", "ALLOWED", "request_router"]
@@ -212,7 +214,6 @@ PAGE_SIZE = 50
 _MAX_TEXT = 200
 _MAX_NOTE = 2000
 _REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
-_FORM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 #: How long recording an application waits for the case to appear before showing it.
 APPEAR_WAIT_S = 5.0
 #: The printable case file is the API's own HTML (inline styles, no script): its own policy.
@@ -309,7 +310,7 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
         if body is None:
             return _new_page(console, request, user, values, errors, 422)
         try:
-            answer = await user.api.post("/api/v1/requests", body, idempotency_key=_key(form))
+            answer = await user.api.post("/api/v1/requests", body, idempotency_key=form_key(form))
         except ApiError as exc:
             if exc.status == 422:
                 return _new_page(console, request, user, values, field_errors(exc, FIELD_LABELS), 422)
@@ -371,7 +372,7 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
             return _case_page(console, request, user, case, today, errors, "", 422)
         path = f"/api/v1/requests/{request_id}"
         try:
-            answer = await user.api.post(f"{path}/actions", body, idempotency_key=_key(form))
+            answer = await user.api.post(f"{path}/actions", body, idempotency_key=form_key(form))
         except ApiError as exc:
             if exc.status not in (409, 422):
                 return console.api_failure(request, user, exc, missing=MISSING)
@@ -384,7 +385,7 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
             return console.api_failure(request, user, exc, missing=MISSING)
         outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else body["action"]
         location = f"{PREFIX}/requests/{request_id}?done={outcome}"
-        return Response(status_code=303, headers={**SECURITY_HEADERS, "Location": location})
+        return see_other(location)
 
     return pages
 
@@ -407,11 +408,6 @@ _APPLICATION_FIELDS = (
     "received_on",
     "oral",
 )
-
-
-def _key(form: Form) -> str | None:
-    form_id = first(form, "form_id")
-    return f"console-{form_id}" if _FORM_ID.match(form_id) else None
 
 
 def _date(value: str) -> date | None:

@@ -22,7 +22,7 @@ from gongkai.auth import Role
 from gongkai.vocabulary import category_label
 from services.console.api_client import ApiError, ApiUnavailable
 from services.console.text_view import DEFAULT_REASONS, FINDING_LABELS, MAX_REASON, merge_spans, render
-from services.console.web import PREFIX, SECURITY_HEADERS, Console, Form, SignedInUser, first
+from services.console.web import PREFIX, SECURITY_HEADERS, Console, Form, SignedInUser, first, form_key
 
 __all__ = ["review_router"]
 
@@ -87,7 +87,6 @@ MANUAL_ROWS = 3
 _MAX_MANUAL_ROWS = 20
 _MAX_COMMENT = 2000
 _DOC_ID = re.compile(r"^[0-9a-f]{32}$")
-_FORM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 PAGE_SIZE = 50
 #: How long a decision page waits for review to apply the decision before showing the document again.
 APPLY_WAIT_S = 5.0
@@ -162,8 +161,7 @@ def review_router(console: Console) -> APIRouter:
         command, state, errors = parse_decision(form, doc)
         if command is None:
             return _document_page(console, request, user, doc, state, errors, "", 422)
-        form_id = first(form, "form_id")
-        key = f"console-{form_id}" if _FORM_ID.match(form_id) else None
+        key = form_key(form)
         try:
             answer = await user.api.post(f"/api/v1/documents/{doc_id}/review", command, idempotency_key=key)
         except ApiError as exc:

@@ -9,6 +9,7 @@ happens; the sign-in form, which has no session yet, uses a double-submit cookie
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -285,3 +286,17 @@ def conflict_text(label: str, state: str, what: str) -> str:
         f"“{label}”未被记录：该{what}当前状态为“{state}”，不能进行此操作（可能已有人办理过，或页面已过期）。"
         "页面已显示最新状态，本次未作任何记录。"
     )
+
+
+_FORM_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def form_key(form: Form) -> str | None:
+    """The ``Idempotency-Key`` of a rendered form (its random ``form_id``): a second submission replays the first."""
+    form_id = first(form, "form_id")
+    return f"console-{form_id}" if _FORM_ID.match(form_id) else None
+
+
+def see_other(location: str) -> Response:
+    """After a form post: on to the page that shows its effect (303), with the console's security headers."""
+    return Response(status_code=303, headers={**SECURITY_HEADERS, "Location": location})
