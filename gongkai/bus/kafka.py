@@ -23,6 +23,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
+from aiokafka.protocol.group import LeaveGroupRequest
 from aiokafka.structs import OffsetAndMetadata, TopicPartition
 from kafka.admin import KafkaAdminClient
 from kafka.errors import TopicAlreadyExistsError, for_code
@@ -266,6 +267,7 @@ class _GroupConsumer(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokaf
 
     async def start(self) -> None:
         await self.consumer.start()
+        _leave_even_at_generation_zero(self.consumer)
         self.consumer.subscribe(list(self.topics), listener=self)
         self._task = asyncio.create_task(self._run(), name=f"consume-{self.group}")
 
@@ -429,6 +431,30 @@ class _GroupConsumer(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokaf
             # Usually the partitions moved in a rebalance: their new owner re-reads these records,
             # which idempotent handlers tolerate (at-least-once).
             log.warning("group %s could not commit %s: %r", self.group, _names(done), exc)
+
+
+def _leave_even_at_generation_zero(consumer: Any) -> None:
+    """Make ``consumer.stop()`` leave its group also when the broker numbered the generation 0.
+
+    aiokafka sends LeaveGroup only for ``generation > 0`` (Kafka numbers generations from 1;
+    -1 means "not joined"). Brokers that number from 0, like Tansu, then keep a closed first
+    member until its session times out, and the next member of the group joins beside that
+    ghost, which may be handed partitions nobody reads until it is evicted.
+    """
+    coordinator = consumer._coordinator  # aiokafka's GroupCoordinator, created by start()
+    leave_if_joined = coordinator._maybe_leave_group
+
+    async def leave() -> None:
+        if coordinator.generation == 0 and coordinator.member_id and coordinator._group_instance_id is None:
+            try:
+                await coordinator._send_req(LeaveGroupRequest(coordinator.group_id, coordinator.member_id))
+            except KafkaError as exc:
+                log.warning("could not leave group %s: %r", coordinator.group_id, exc)
+            coordinator.reset_generation()
+            return
+        await leave_if_joined()
+
+    coordinator._maybe_leave_group = leave
 
 
 def _in_time_order(batch: _Batch) -> list[Any]:
