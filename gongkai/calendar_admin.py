@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gongkai.clock import Clock
 from gongkai.http import Admin
 from gongkai.problems import FieldProblem, Problem
-from gongkai.workdays import DayKind, InvalidCalendarData, WorkCalendar
+from gongkai.workdays import DayKind, InvalidCalendarData, WorkCalendar, YearNotice
 
 __all__ = ["CalendarFile", "ProvisionalYears", "calendar_router"]
 
@@ -101,6 +101,16 @@ class DayBody(BaseModel):
     note: str = Field(default="", max_length=200)
 
 
+def _notice(notice: YearNotice) -> dict[str, Any]:
+    """A loaded 放假安排 as the API shows it: its days in order, so it can be checked and loaded again."""
+    return {
+        "year": notice.year,
+        "holidays": [d.isoformat() for d in sorted(notice.holidays)],
+        "workdays": [d.isoformat() for d in sorted(notice.workdays)],
+        "note": notice.note,
+    }
+
+
 def calendar_router(source: CalendarFile, clock: Clock) -> APIRouter:
     api = APIRouter(prefix="/api/v1/admin/calendar", tags=["admin"])
 
@@ -115,6 +125,7 @@ def calendar_router(source: CalendarFile, clock: Clock) -> APIRouter:
                 {"date": o.day.isoformat(), "kind": o.kind.value, "note": o.note}
                 for o in sorted(calendar.overrides.overrides.values(), key=lambda o: o.day)
             ],
+            "notices": [_notice(n) for _, n in sorted(calendar.overrides.years.items())],
         }
 
     @api.put("/years/{year}", summary="Load a year's 放假安排 (makes its deadlines exact)")

@@ -35,11 +35,16 @@ def calendar_router(console: Console, clock: Clock) -> APIRouter:
     pages = APIRouter(prefix=f"{PREFIX}/admin", include_in_schema=False)
 
     @pages.get("/calendar", response_class=HTMLResponse)
-    async def show(request: Request, done: Annotated[str, Query(max_length=30)] = "") -> Response:
+    async def show(
+        request: Request,
+        done: Annotated[str, Query(max_length=30)] = "",
+        year: Annotated[str, Query(max_length=10)] = "",
+    ) -> Response:
+        """The calendar; ``?year=`` puts that year's loaded notice into the form, to correct and load again."""
         user = await console.allowed(request, (Role.ADMIN,), "管理工作日历")
         if not isinstance(user, SignedInUser):
             return user
-        return await _page(console, request, user, clock, [], DONE.get(done, ""), 200, {})
+        return await _page(console, request, user, clock, [], DONE.get(done, ""), 200, {}, edit=year)
 
     @pages.post("/calendar", response_class=HTMLResponse)
     async def load(request: Request) -> Response:
@@ -118,6 +123,8 @@ async def _page(
     done: str,
     status: int,
     values: dict[str, str],
+    *,
+    edit: str = "",
 ) -> Response:
     try:
         calendar = await user.api.get("/api/v1/admin/calendar")
@@ -129,12 +136,16 @@ async def _page(
     for override in calendar.get("overrides", []):
         by_year.setdefault(int(override["date"][:4]), []).append(override)
     default_year = next((y for y in provisional if y >= this_year), this_year + 1)
+    notices = {int(n["year"]): n for n in calendar.get("notices", [])}
+    if edit.isdigit() and int(edit) in notices and not values:
+        values = _form_values(notices[int(edit)])
     context = {
         "this_year": this_year,
         "checked_years": list(range(this_year - 1, this_year + 3)),
         "provisional": provisional,
         "loaded": [int(y) for y in calendar.get("loaded_years", [])],
         "overrides": calendar.get("overrides", []),
+        "notices": [_shown(notice) for _, notice in sorted(notices.items())],
         "by_year": by_year,
         "kind_labels": KIND_LABELS,
         "values": {"year": str(default_year), "holidays": "", "workdays": "", "note": ""} | values,
@@ -175,3 +186,51 @@ def _refusal(exc: ApiError, year: int) -> list[str]:
 def _listed(days: str) -> str:
     """``['2028-05-01', '2028-05-02']`` (the calendar's message) as ``2028-05-01、2028-05-02``."""
     return "、".join(re.findall(r"\d{4}-\d{2}-\d{2}", days)) or days
+
+
+def _form_values(notice: dict[str, Any]) -> dict[str, str]:
+    """A loaded notice as the load form's values (one date per line)."""
+    return {
+        "year": str(notice["year"]),
+        "holidays": "\n".join(notice["holidays"]),
+        "workdays": "\n".join(notice["workdays"]),
+        "note": str(notice.get("note", "")),
+    }
+
+
+def _shown(notice: dict[str, Any]) -> dict[str, Any]:
+    """A loaded notice for the page: its rest days as runs of consecutive days, its 调休 working days."""
+    holidays = [date.fromisoformat(d) for d in notice["holidays"]]
+    return {
+        "year": int(notice["year"]),
+        "note": str(notice.get("note", "")),
+        "holiday_runs": [_run(run) for run in _consecutive(holidays)],
+        "holiday_count": len(holidays),
+        "workdays": [_day(date.fromisoformat(d)) for d in notice["workdays"]],
+    }
+
+
+def _consecutive(days: list[date]) -> list[list[date]]:
+    runs: list[list[date]] = []
+    for day in sorted(days):
+        if runs and (day - runs[-1][-1]).days == 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
+
+
+_WEEKDAYS = "一二三四五六日"
+
+
+def _day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日（星期{_WEEKDAYS[day.weekday()]}）"
+
+
+def _run(run: list[date]) -> str:
+    """``2027年10月1日（星期五）至10月7日（星期四），共7天`` or one day."""
+    first, last = run[0], run[-1]
+    if first == last:
+        return _day(first)
+    end = f"{last.month}月{last.day}日" if last.year == first.year else f"{last.year}年{last.month}月{last.day}日"
+    return f"{_day(first)}至{end}（星期{_WEEKDAYS[last.weekday()]}），共{len(run)}天"

@@ -43,6 +43,9 @@ def test_loading_next_years_notice_makes_its_deadlines_exact(embedded: Client) -
     loaded = client.put("/api/v1/admin/calendar/years/2027", json=NOTICE_2027, headers=staff.admin)
     assert loaded.status_code == 200, loaded.text
     assert loaded.json() == {"year": 2027, "provisional": False}
+    shown = client.get("/api/v1/admin/calendar", headers=staff.admin).json()
+    assert shown["loaded_years"] == [2027]
+    assert shown["notices"] == [{"year": 2027, **NOTICE_2027}]  # its days, so it can be checked and loaded again
     assert provisional_metric(client, 2027) == "0.0"
     after = submitted_due(client, staff, "2027-09-20")
     assert after["publish_due_provisional"] is False
@@ -78,7 +81,7 @@ def test_bad_calendar_data_is_refused_and_changes_nothing(embedded: Client, url:
     client, staff = embedded
     assert_problem(client.put(url, json=body, headers=staff.admin), 422)
     shown = client.get("/api/v1/admin/calendar", headers=staff.admin).json()
-    assert shown["loaded_years"] == [] and shown["overrides"] == []
+    assert shown["loaded_years"] == [] and shown["overrides"] == [] and shown["notices"] == []
 
 
 def test_only_an_admin_may_change_the_calendar(embedded: Client) -> None:

@@ -311,6 +311,15 @@ def test_an_admin_loads_the_2027_notice(site: Site) -> None:
     assert re.search(r'<tr id="year-2027">.*?正式（已载入放假安排）', shown, re.S)
     state = site.client.get("/api/v1/admin/calendar", headers=site.staff.admin).json()
     assert state["loaded_years"] == [2027] and 2027 not in state["provisional_years"]
+    # the loaded notice's days, the 春节 week as one run, and the form to correct it
+    notice = re.search(r'<article class="notice-year" id="notice-2027">(.*?)</article>', shown, re.S)
+    assert notice is not None
+    assert "2027年2月6日（星期六）至2月11日（星期四），共6天" in notice.group(1)
+    assert "放假（共8天）" in notice.group(1) and "2027年1月1日（星期五）" in notice.group(1)
+    assert "调休上班：2027年2月13日（星期六）、2027年2月14日（星期日）" in notice.group(1)
+    edit = client.get("/console/admin/calendar?year=2027").text
+    assert re.search(r'<textarea id="cal-holidays" name="holidays"[^>]*>2027-01-01\n2027-02-06\n', edit)
+    assert 'name="note" maxlength="200" size="60" value="国办发明电"' in edit
 
 
 def test_only_admins_reach_the_calendar(site: Site) -> None:
