@@ -52,8 +52,9 @@ bench-search: $(STAMP)
 # System packages the browser test needs (Debian's chromium and a CJK font); a no-op once installed.
 # Outside CI a machine without root or apt only warns: the browser test then skips and says why.
 browser:
-	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	  chromium fonts-wqy-microhei) || { test "$$CI" != true && echo "warning: chromium not installed"; }
+	@{ test -x /usr/bin/chromium && test -n "$$(fc-list :lang=zh 2>/dev/null)"; } || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) || \
+	  { test "$$CI" != true && echo "warning: chromium or a CJK font not installed"; }
 
 # Tools the deployment checks run (tests/deploy): Debian's prometheus (promtool and a real Prometheus) and nginx
 # (the gateway's configuration, run for real), and check-jsonschema (the Compose specification) in its own venv,
