@@ -1,6 +1,9 @@
-"""信箱/咨询 in the console: the list of letters, the letter view, the clerk's steps and the reviewer's publication.
+"""信箱/咨询 in the console: the list of letters, entering a letter received on paper, by phone or at the counter,
+the letter view, the clerk's steps and the reviewer's publication.
 
-Every page reads and writes through the letters API as the signed-in user (docs/letters.md). The view
+Every page reads and writes through the letters API as the signed-in user (docs/letters.md); a letter a
+clerk enters goes to intake's ``POST /api/v1/letters`` with its receipt date, and its tracking code is
+shown once. The view
 offers the forms the letter's status allows: clerks assign, extend, transfer to 信访 and reply;
 reviewers publish a replied letter (公开信件选登) with texts they have cleared of personal data. The
 API stays the judge: a step it refuses (409 for the state, 422 for the values or personal data still in
@@ -10,8 +13,10 @@ the texts) is shown in Chinese with nothing recorded. Each form carries its own 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -24,19 +29,18 @@ from gongkai.auth import Role
 from gongkai.clock import Clock
 from gongkai.vocabulary import LETTER_CATEGORY_LABELS, LETTER_KIND_LABELS, RATING_LABELS
 from services.console.api_client import ApiError, ApiUnavailable
+from services.console.api_text import conflict_lines, field_lines, in_chinese
 from services.console.web import (
     PREFIX,
     Console,
     Form,
     SignedInUser,
-    conflict_text,
-    field_errors,
     first,
     form_key,
     see_other,
 )
 
-__all__ = ["LETTER_ACTIONS", "allowed_letter_actions", "letter_router"]
+__all__ = ["LETTER_ACTIONS", "allowed_letter_actions", "letter_router", "parse_paper_letter"]
 
 READ = (Role.CLERK, Role.REVIEWER, Role.PUBLISHER)
 
@@ -105,6 +109,24 @@ FIELD_LABELS = {
     "title": "标题",
     "reply": "答复内容",
 }
+#: The names of the intake API's fields, for its 422 to a letter entered by a clerk.
+NEW_FIELD_LABELS = {
+    "kind": "来信类型",
+    "category": "类别",
+    "title": "标题",
+    "body": "来信内容",
+    "department": "收信部门",
+    "received_on": "收信日期",
+    "contact": "来信人联系方式",
+    "contact.name": "来信人姓名",
+    "contact.phone": "来信人电话",
+    "contact.email": "来信人电子邮箱",
+}
+_NEW_FIELDS = ("kind", "category", "department", "title", "body", "received_on", "name", "phone", "email")
+#: Mailboxes, as opposed to consultations: a writer who leaves a name must leave a phone or an e-mail.
+_MAILBOXES = ("mayor_mailbox", "department_mailbox")
+#: How long recording a letter waits for the review service to show it.
+APPEAR_WAIT_S = 5.0
 DONE = {name: f"已登记：{spec.label}。" for name, spec in LETTER_ACTIONS.items()} | {
     "publish": "已公开：该信件已在“公开信件选登”中发布。",
     "replayed": "该表单已经提交过，本次未重复记录。",
@@ -224,21 +246,60 @@ def _personal_data(exc: ApiError) -> list[str]:
             what = _FINDINGS.get(hit.group(1), hit.group(1))
             lines.append(f"{label}第 {int(hit.group(2)) + 1}–{hit.group(3)} 个字符处含有{what}。")
         else:
-            lines.append(f"{label}：{message}")
+            lines.append(f"{label}：{in_chinese(message)}")
     return lines
 
 
 def _refusal(exc: ApiError, action: str) -> list[str]:
     label = LETTER_ACTIONS[action].label
     if exc.status == 409:
-        state = STATUS_LABELS.get(exc.state or "", exc.state or "")
-        lines = [conflict_text(label, state, "信件")]
-        if exc.detail:
-            lines.append(f"系统说明：{exc.detail}")
-        return lines
-    if exc.problem.get("type", "").endswith("personal-data") or action == "publish":
-        return _personal_data(exc) if exc.problem.get("errors") else [f"“{label}”未被记录：{exc.detail}"]
-    return [f"“{label}”未被记录，请修改后重新提交：", *field_errors(exc, FIELD_LABELS)]
+        return conflict_lines(exc, label, STATUS_LABELS, "信件")
+    if str(exc.problem.get("type", "")).endswith("personal-data") and exc.problem.get("errors"):
+        return _personal_data(exc)
+    return [f"“{label}”未被记录，请修改后重新提交：", *field_lines(exc, FIELD_LABELS)]
+
+
+def parse_paper_letter(form: Form, today: date) -> tuple[dict[str, Any] | None, list[str]]:
+    """The body of ``POST /api/v1/letters`` for a letter a clerk enters (by post, phone, at the counter).
+
+    What the page can say plainly is checked here; the API checks the rest (phone and e-mail formats) and
+    its refusals are listed by field.
+    """
+    values = {name: first(form, name).strip() for name in _NEW_FIELDS}
+    errors: list[str] = []
+    body: dict[str, Any] = {}
+    if values["kind"] not in LETTER_KIND_LABELS:
+        errors.append("请选择来信类型（市长信箱、部门信箱或在线咨询）。")
+    else:
+        body["kind"] = values["kind"]
+    if values["category"] not in LETTER_CATEGORY_LABELS:
+        errors.append("请选择类别（咨询、投诉、建议或求助）。")
+    else:
+        body["category"] = values["category"]
+    if values["kind"] == "department_mailbox":
+        text_field(form, "department", "收信部门（写给哪个部门的信箱）", body, errors, 100)
+    elif values["department"]:
+        errors.append("只有写给部门信箱的来信才填写收信部门：请清空“收信部门”，或将来信类型选为“部门信箱”。")
+    text_field(form, "title", "标题", body, errors, _MAX_TEXT)
+    text_field(form, "body", "来信内容", body, errors, 10_000)
+    day = parse_day(values["received_on"])
+    if day is None:
+        errors.append("请以 YYYY-MM-DD 格式填写收信日期。")
+    elif day > today:
+        errors.append("收信日期不能晚于今天。")
+    else:
+        body["received_on"] = day.isoformat()
+    contact = {k: values[k] for k in ("name", "phone", "email") if values[k]}
+    if any(len(v) > 254 for v in contact.values()) or len(contact.get("name", "")) > 100:
+        errors.append("来信人姓名不超过 100 字，电话、电子邮箱不超过 254 个字符。")
+    if values["kind"] in _MAILBOXES and contact and not (contact.get("phone") or contact.get("email")):
+        errors.append(
+            "信箱来信留下姓名的，须同时登记联系电话或电子邮箱，以便答复；来信人未留联系方式的，姓名也不填"
+            "（来信人凭查询码在网上查看答复）。"
+        )
+    if contact:
+        body["contact"] = contact
+    return (None, errors) if errors else (body, [])
 
 
 async def filtered_list(
@@ -252,10 +313,14 @@ async def filtered_list(
     statuses: Mapping[str, str],
     kinds: Mapping[str, str],
     kind_noun: str,
+    flags: Mapping[str, tuple[str, str]] | None = None,
+    ticked: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """One page of a list API filtered by status, kind and overdue, as the list templates show it.
 
-    Values the filters do not know are ignored with a message; API failures raise as for every call.
+    ``flags`` are the list's further checkboxes (the page's name → the API parameter and value it
+    sends), ``ticked`` those the query has as ``=1``. Values the filters do not know are ignored with
+    a message; API failures raise as for every call.
     """
     errors: list[str] = []
     params: dict[str, Any] = {}
@@ -269,13 +334,21 @@ async def filtered_list(
         errors.append(f"无法识别的{kind_noun}，已忽略该条件。")
     if overdue == "1":
         params["overdue"] = "true"
+    on = [name for name in (flags or {}) if name in ticked]
+    params |= dict((flags or {})[name] for name in on)
     listing = await user.api.get(path, params | {"page": page, "size": PAGE_SIZE})
     query = "&".join(f"{k}={v}" for k, v in (("status", params.get("status")), ("kind", params.get("kind"))) if v)
     query += "&overdue=1" if overdue == "1" else ""
+    query += "".join(f"&{name}=1" for name in on)
     return {
         "items": listing["items"],
         "total": listing.get("total", len(listing["items"])),
-        "filters": {"status": params.get("status", ""), "kind": params.get("kind", ""), "overdue": overdue == "1"},
+        "filters": {
+            "status": params.get("status", ""),
+            "kind": params.get("kind", ""),
+            "overdue": overdue == "1",
+            **{name: name in on for name in flags or {}},
+        },
         "errors": errors,
         "page": page,
         "more": page * PAGE_SIZE < int(listing.get("total", 0)),
@@ -318,9 +391,48 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
             "status_filters": STATUS_FILTERS,
             "kind_labels": LETTER_KIND_LABELS,
             "category_labels": LETTER_CATEGORY_LABELS,
+            "may_register": user.may(Role.CLERK),
             "today": clock.today().isoformat(),
         }
         return console.page(request, "letters.html", context, user=user)
+
+    @pages.get("/letters/new", response_class=HTMLResponse)
+    async def new_letter_form(request: Request) -> Response:
+        user = await console.allowed(request, (Role.CLERK,), "登记来信")
+        if not isinstance(user, SignedInUser):
+            return user
+        values = {"received_on": clock.today().isoformat(), "kind": "mayor_mailbox"}
+        return _new_letter_page(console, request, user, values, [], 200)
+
+    @pages.post("/letters/new", response_class=HTMLResponse)
+    async def record_letter(request: Request) -> Response:
+        allowed = await console.allowed_post(request, (Role.CLERK,), "登记来信")
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
+        values = {name: first(form, name).strip() for name in _NEW_FIELDS}
+        body, errors = parse_paper_letter(form, clock.today())
+        if body is None:
+            return _new_letter_page(console, request, user, values, errors, 422)
+        try:
+            answer = await user.api.post("/api/v1/letters", body, idempotency_key=form_key(form))
+        except ApiError as exc:
+            if exc.status == 422:
+                lines = ["来信未被登记，请修改后重新提交：", *field_lines(exc, NEW_FIELD_LABELS)]
+                return _new_letter_page(console, request, user, values, lines, 422)
+            return console.api_failure(request, user, exc, missing=missing, doing="登记来信")
+        except ApiUnavailable as exc:
+            return console.api_failure(request, user, exc, missing=missing)
+        filed = answer.json()
+        letter_id, code = str(filed["id"]), str(filed.get("tracking_code", ""))
+        notice = f"来信已登记。查询码：{code}（请告知来信人，用于在门户网站查看办理进度和答复；此后不再显示）。"
+        if answer.headers.get("idempotent-replayed") == "true":
+            notice = f"该表单已经提交过，本次未重复登记。查询码：{code}。"
+        letter = await _letter_appeared(user, letter_id)
+        if letter is None:
+            text = notice + "信件正在建立，请稍后在信件列表中打开。"
+            return console.message(request, "来信已登记", text, user=user, status=202)
+        return _letter_page(console, request, user, letter, clock.today(), done=notice)
 
     @pages.get("/letters/{letter_id}", response_class=HTMLResponse)
     async def letter_view(
@@ -376,6 +488,37 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
         )
 
     return pages
+
+
+async def _letter_appeared(user: SignedInUser, letter_id: str) -> dict[str, Any] | None:
+    """Wait (bounded) until review shows the letter recorded a moment ago."""
+    deadline = time.monotonic() + APPEAR_WAIT_S
+    while True:
+        try:
+            found: dict[str, Any] = await user.api.get(f"/api/v1/letters/{letter_id}")
+            return found
+        except ApiError as exc:
+            if exc.status != 404:
+                return None
+        except ApiUnavailable:
+            return None
+        if time.monotonic() > deadline:
+            return None
+        await asyncio.sleep(0.05)
+
+
+def _new_letter_page(
+    console: Console, request: Request, user: SignedInUser, values: Mapping[str, str], errors: list[str], status: int
+) -> HTMLResponse:
+    context = {
+        "values": values,
+        "errors": errors,
+        "kinds": LETTER_KIND_LABELS,
+        "categories": LETTER_CATEGORY_LABELS,
+        "form_id": secrets.token_urlsafe(18),
+        "csrf_token": user.session.csrf_token,
+    }
+    return console.page(request, "letter_new.html", context, user=user, status=status)
 
 
 def _letter_page(

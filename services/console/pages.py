@@ -1,4 +1,9 @@
-"""Signing in and out, the 工作台 (what waits for the signed-in role), and the console's own assets."""
+"""Signing in and out, the 工作台 (what waits for the signed-in role), and the console's own assets.
+
+The 工作台 counts come from the list APIs as the signed-in user: reviewers the review queues, clerks
+the requests, letters and proposals by deadline, publishers the replies to publish and what is public
+(the documents they may withdraw or relabel); admin sees every section.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -152,6 +158,8 @@ async def waiting_for(user: SignedInUser, today: date) -> list[Section]:
         sections.append(await _documents(user.api))
     if user.may(Role.CLERK):
         sections.extend(await _cases(user.api, today))
+    if user.may(Role.PUBLISHER):
+        sections.append(await _publishing(user.api))
     if not sections:
         sections.append(Section("待办事项", [], note="当前角色没有需要在工作台跟踪的待办数量。"))
     return sections
@@ -240,4 +248,31 @@ async def _proposals(api: UserApi) -> Section:
             Card("重新办理", rehandling, href=f"{proposals}?status=rehandling"),
             Card("已超期", overdue, href=f"{proposals}?overdue=1", alert=overdue > 0),
         ],
+    )
+
+
+#: 第二十条（一）行政法规、规章和规范性文件: the documents whose 效力状态 a publisher keeps current.
+REGULATIONS = {"category": "art20.1", "validity": "in_force"}
+
+
+async def _publishing(api: UserApi) -> Section:
+    """Replies to publish (the latest reply of a proposal not yet public), and what is public now."""
+    (replies, replies_capped), (published, published_capped), regulations = await asyncio.gather(
+        api.count("/api/v1/proposals", {"reply_published": "false"}),
+        api.count("/api/v1/documents", {"status": "published"}),
+        api.get("/api/v1/search", {**REGULATIONS, "size": 1}),
+    )
+    return Section(
+        "公开发布",
+        [
+            Card("待公开的建议提案答复", replies, replies_capped, f"{PREFIX}/proposals?unpublished=1"),
+            Card("已公开文件", published, published_capped, f"{PREFIX}/review?view=published"),
+            Card(
+                "现行有效的规章和规范性文件",
+                int(regulations["total"]),
+                not regulations.get("total_exact", True),
+                "/?" + urlencode(REGULATIONS),
+            ),
+        ],
+        note="撤回已公开文件、标注规章和规范性文件的效力状态（已修改、已废止）暂无页面操作，请通过接口办理。",
     )

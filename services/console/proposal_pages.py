@@ -25,6 +25,7 @@ from gongkai.auth import Role
 from gongkai.clock import Clock
 from gongkai.vocabulary import PROPOSAL_KIND_LABELS, RATING_LABELS, RESULT_CLASS_LABELS
 from services.console.api_client import ApiError, ApiUnavailable
+from services.console.api_text import conflict_lines, field_lines
 from services.console.letter_pages import (
     common_fields,
     filtered_list,
@@ -36,8 +37,6 @@ from services.console.web import (
     Console,
     Form,
     SignedInUser,
-    conflict_text,
-    field_errors,
     first,
     form_key,
     see_other,
@@ -226,12 +225,8 @@ def parse_registration(form: Form, today: date) -> tuple[dict[str, Any] | None, 
 def _refusal(exc: ApiError, action: str) -> list[str]:
     label = PROPOSAL_ACTIONS[action].label
     if exc.status == 409:
-        state = STATUS_LABELS.get(exc.state or "", exc.state or "")
-        lines = [conflict_text(label, state, "建议提案")]
-        if exc.detail:
-            lines.append(f"系统说明：{exc.detail}")
-        return lines
-    return [f"“{label}”未被记录，请修改后重新提交：", *field_errors(exc, FIELD_LABELS)]
+        return conflict_lines(exc, label, STATUS_LABELS, "建议提案")
+    return [f"“{label}”未被记录，请修改后重新提交：", *field_lines(exc, FIELD_LABELS)]
 
 
 def proposal_router(console: Console, clock: Clock) -> APIRouter:
@@ -244,6 +239,7 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
         status: Annotated[str, Query(max_length=30)] = "",
         kind: Annotated[str, Query(max_length=30)] = "",
         overdue: Annotated[str, Query(max_length=5)] = "",
+        unpublished: Annotated[str, Query(max_length=5)] = "",
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     ) -> Response:
         user = await console.allowed(request, (*READ,), "查看建议提案")
@@ -260,6 +256,8 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
                 statuses=STATUS_LABELS,
                 kinds=PROPOSAL_KIND_LABELS,
                 kind_noun="类型",
+                flags={"unpublished": ("reply_published", "false")},  # the publisher's 工作台 links here
+                ticked=frozenset({"unpublished"} if unpublished == "1" else ()),
             )
         except (ApiError, ApiUnavailable) as exc:
             return console.api_failure(request, user, exc, missing=missing)
@@ -295,7 +293,7 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
             answer = await user.api.post("/api/v1/proposals", body, idempotency_key=form_key(form))
         except ApiError as exc:
             if exc.status == 422:
-                return _new_page(console, request, user, values, field_errors(exc, FIELD_LABELS), 422)
+                return _new_page(console, request, user, values, field_lines(exc, FIELD_LABELS), 422)
             return console.api_failure(request, user, exc, missing=missing)
         except ApiUnavailable as exc:
             return console.api_failure(request, user, exc, missing=missing)

@@ -1,8 +1,10 @@
-"""依申请公开 in the console: the case list, recording a paper application, the case view and its actions.
+"""依申请公开 in the console: the case list, recording a paper application, the case view, its actions and appeals.
 
-Every page reads and writes through the requests API as the signed-in user. The case view offers only
-the actions the case's status allows (docs/requests.md's status table) and states each one's legal
-consequence; the API stays the judge: a step it refuses (409 for the state, 422 for the values) is
+Every page reads and writes through the requests and appeals APIs as the signed-in user. The case view
+offers only the actions the case's status allows (docs/requests.md's status table), each folded in a
+``<details>`` whose summary states its legal consequence (the likely next one open), with the step's
+papers one per line; it lists the case's 行政复议 and 行政诉讼 and lets clerks record one and its result.
+The API stays the judge: a step it refuses (409 for the state, 422 for the values) is
 shown in the page in Chinese, with nothing recorded. Each rendered form carries its own ``form_id``,
 sent as ``Idempotency-Key``, so a form submitted twice is recorded once.
 """
@@ -25,20 +27,19 @@ from gongkai.auth import Role
 from gongkai.clock import Clock
 from gongkai.vocabulary import APPLICANT_COLUMNS, CHANNEL_LABELS, OUTCOME_LABELS
 from services.console.api_client import ApiError, ApiUnavailable
+from services.console.api_text import APPEAL_RESULT_LABELS, conflict_lines, field_lines
 from services.console.web import (
     PREFIX,
     SECURITY_HEADERS,
     Console,
     Form,
     SignedInUser,
-    conflict_text,
-    field_errors,
     first,
     form_key,
     see_other,
 )
 
-__all__ = ["ACTIONS", "ALLOWED", "request_router"]
+__all__ = ["ACTIONS", "ALLOWED", "APPEAL_KINDS", "PAPERS", "next_action", "request_router"]
 
 #: Who may read cases (the API's ``Staff``) and who may record applications and steps (``Clerk``).
 READ = (Role.CLERK, Role.REVIEWER, Role.PUBLISHER)
@@ -175,6 +176,48 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     ),
     "awaiting_payment": ("fee_paid", "fee_unpaid", "withdraw"),
 }
+#: The papers (文书) a step usually goes with, by direction, offered in its form one per line: a hint, never
+#: prefilled (only what the clerk types is recorded). Every step accepts papers in both directions.
+PAPERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "confirm_receipt": (("received", "政府信息公开申请表"),),
+    "request_correction": (("sent", "补正告知书"),),
+    "correction_received": (("received", "补正材料"),),
+    "abandon_no_correction": (("sent", "不再处理告知书"),),
+    "consult_third_party": (("sent", "征求意见书"),),
+    "third_party_replied": (("received", "第三方书面意见"),),
+    "extend": (("sent", "延长答复期限告知书"),),
+    "ask_reasons": (("sent", "要求说明理由通知书"), ("received", "申请人的理由说明")),
+    "notify_deadline": (("sent", "延迟答复告知书"),),
+    "fee_notice": (("sent", "信息处理费缴费通知书"),),
+    "fee_paid": (("received", "缴费凭证"),),
+    "fee_unpaid": (("sent", "不再处理告知书"),),
+    "answer": (("sent", "政府信息公开申请答复书"),),
+    "withdraw": (("received", "撤回申请书"),),
+}
+PAPER_FIELDS = {"sent": "documents_sent", "received": "documents_received"}
+PAPER_LABELS = {"sent": "发出的文书", "received": "收到的文书"}
+_MAX_PAPERS = 50
+
+APPEAL_KINDS = {
+    "reconsideration": "行政复议",
+    "litigation_direct": "行政诉讼（未经复议直接起诉）",
+    "litigation_after_reconsideration": "行政诉讼（复议后起诉）",
+}
+APPEAL_STATUS_LABELS = {"pending": "尚未审结", "decided": "已审结"}
+APPEAL_CONSEQUENCE = (
+    "申请人对本案的政府信息公开工作提起行政复议或行政诉讼的，在此登记；计入年度报告表四相应类别的“尚未审结”栏，"
+    "登记结果后改计入“结果维持”“结果纠正”或“其他结果”栏（条例第五十一条）。每件复议或诉讼只登记一次。"
+)
+RESULT_CONSEQUENCE = "登记复议决定或裁判的结果后，该件计入表四的相应结果栏，不再计为“尚未审结”；结果只能登记一次。"
+APPEAL_FIELD_LABELS = {
+    "kind": "复议诉讼类别",
+    "filed_on": "提起日期",
+    "request_id": "所涉申请",
+    "result": "结果",
+    "on": "结果日期",
+    "note": "备注",
+}
+
 #: The names of the API's fields, for its 422 answers.
 FIELD_LABELS = {
     "on": "日期",
@@ -206,10 +249,37 @@ FIELD_LABELS = {
     "applicant.phone": "联系电话",
     "applicant.email": "电子邮箱",
     "applicant.address": "通信地址",
+    "delivery": "获取方式",
+    "delivery.form": "获取信息的载体形式",
+    "delivery.method": "获取信息的方式",
+    "documents": "文书",
 }
 DONE = {name: f"已登记：{spec.label}。" for name, spec in ACTIONS.items()} | {
+    "appeal": "已登记：行政复议或行政诉讼。",
+    "appeal_result": "已登记：复议或诉讼的结果。",
     "replayed": "该表单已经提交过，本次未重复记录。",
 }
+#: What a failed action form keeps of what was typed, shown again in the form.
+_KEPT = (
+    "on",
+    "note",
+    "postal_tracking",
+    "items",
+    "reply_by",
+    "party",
+    "consultee",
+    "reply",
+    "consultation",
+    "days",
+    "reason",
+    "approver",
+    "due_on",
+    "basis",
+    "pages",
+    "outcome",
+    "documents_sent",
+    "documents_received",
+)
 PAGE_SIZE = 50
 _MAX_TEXT = 200
 _MAX_NOTE = 2000
@@ -313,7 +383,7 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
             answer = await user.api.post("/api/v1/requests", body, idempotency_key=form_key(form))
         except ApiError as exc:
             if exc.status == 422:
-                return _new_page(console, request, user, values, field_errors(exc, FIELD_LABELS), 422)
+                return _new_page(console, request, user, values, field_lines(exc, FIELD_LABELS), 422)
             return console.api_failure(request, user, exc, missing=MISSING)
         except ApiUnavailable as exc:
             return console.api_failure(request, user, exc, missing=MISSING)
@@ -326,7 +396,7 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
         if case is None:
             text = notice + "案件正在建立，请稍后在案件列表中打开。"
             return console.message(request, "申请已登记", text, user=user, status=202)
-        return _case_page(console, request, user, case, clock.today(), [], notice, 200)
+        return await _case_page(console, request, user, case, clock.today(), done=notice)
 
     @pages.get("/requests/{request_id}", response_class=HTMLResponse)
     async def case_view(request: Request, request_id: str, done: Annotated[str, Query(max_length=30)] = "") -> Response:
@@ -339,7 +409,7 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
             case = await user.api.get(f"/api/v1/requests/{request_id}")
         except (ApiError, ApiUnavailable) as exc:
             return console.api_failure(request, user, exc, missing=MISSING)
-        return _case_page(console, request, user, case, clock.today(), [], DONE.get(done, ""), 200)
+        return await _case_page(console, request, user, case, clock.today(), done=DONE.get(done, ""))
 
     @pages.get("/requests/{request_id}/file", response_class=HTMLResponse)
     async def case_file(request: Request, request_id: str) -> Response:
@@ -364,28 +434,106 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
             return _not_found(console, request, user)
         today = clock.today()
         body, errors = parse_action(form)
-        if body is None:
+        name = first(form, "action")
+        kept = {k: first(form, k) for k in _KEPT}
+        path = f"/api/v1/requests/{request_id}"
+        status = 422
+        if body is not None:
             try:
-                case = await user.api.get(f"/api/v1/requests/{request_id}")
-            except (ApiError, ApiUnavailable) as exc:
+                answer = await user.api.post(f"{path}/actions", body, idempotency_key=form_key(form))
+            except ApiError as exc:
+                if exc.status not in (409, 422):
+                    return console.api_failure(request, user, exc, missing=MISSING)
+                errors, status = _refusal(exc, body["action"]), exc.status
+            except ApiUnavailable as exc:
                 return console.api_failure(request, user, exc, missing=MISSING)
-            return _case_page(console, request, user, case, today, errors, "", 422)
+            else:
+                outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else body["action"]
+                return see_other(f"{PREFIX}/requests/{request_id}?done={outcome}")
+        try:
+            case = await user.api.get(path)
+        except (ApiError, ApiUnavailable) as exc:
+            return console.api_failure(request, user, exc, missing=MISSING)
+        failed = name if status == 422 else ""  # after a 409 the forms are those of the state as it now is
+        return await _case_page(
+            console, request, user, case, today, errors=errors, status=status, failed=failed, kept=kept
+        )
+
+    @pages.post("/requests/{request_id}/appeals", response_class=HTMLResponse)
+    async def file_appeal(request: Request, request_id: str) -> Response:
+        allowed = await console.allowed_post(request, (*ACT,), "登记行政复议或行政诉讼")
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
+        if not _REQUEST_ID.match(request_id):
+            return _not_found(console, request, user)
+        today = clock.today()
         path = f"/api/v1/requests/{request_id}"
         try:
-            answer = await user.api.post(f"{path}/actions", body, idempotency_key=form_key(form))
-        except ApiError as exc:
-            if exc.status not in (409, 422):
-                return console.api_failure(request, user, exc, missing=MISSING)
-            try:
-                case = await user.api.get(path)
-            except (ApiError, ApiUnavailable) as again:
-                return console.api_failure(request, user, again, missing=MISSING)
-            return _case_page(console, request, user, case, today, _refusal(exc, body["action"]), "", exc.status)
-        except ApiUnavailable as exc:
+            case = await user.api.get(path)
+        except (ApiError, ApiUnavailable) as exc:
             return console.api_failure(request, user, exc, missing=MISSING)
-        outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else body["action"]
-        location = f"{PREFIX}/requests/{request_id}?done={outcome}"
-        return see_other(location)
+        kept = {k: first(form, k) for k in ("kind", "filed_on", "note")}
+        body, errors = parse_appeal(form, today, case.get("received_on"))
+        status = 422
+        if body is not None:
+            body["request_id"] = request_id
+            try:
+                answer = await user.api.post("/api/v1/appeals", body, idempotency_key=form_key(form))
+            except ApiError as exc:
+                if exc.status != 422:
+                    return console.api_failure(request, user, exc, missing=MISSING, doing="登记行政复议或行政诉讼")
+                errors = ["复议或诉讼未被登记，请修改后重新提交：", *field_lines(exc, APPEAL_FIELD_LABELS)]
+            except ApiUnavailable as exc:
+                return console.api_failure(request, user, exc, missing=MISSING)
+            else:
+                outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else "appeal"
+                return see_other(f"{PREFIX}/requests/{request_id}?done={outcome}#appeals")
+        return await _case_page(
+            console, request, user, case, today, errors=errors, status=status, failed="appeal", kept=kept
+        )
+
+    @pages.post("/requests/{request_id}/appeals/{appeal_id}/result", response_class=HTMLResponse)
+    async def decide_appeal(request: Request, request_id: str, appeal_id: str) -> Response:
+        allowed = await console.allowed_post(request, (*ACT,), "登记行政复议或行政诉讼的结果")
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
+        if not _REQUEST_ID.match(request_id) or not _REQUEST_ID.match(appeal_id):
+            return _not_found(console, request, user)
+        today = clock.today()
+        path = f"/api/v1/requests/{request_id}"
+        try:
+            case, appeal = await user.api.gather(user.api.get(path), user.api.get(f"/api/v1/appeals/{appeal_id}"))
+        except (ApiError, ApiUnavailable) as exc:
+            return console.api_failure(request, user, exc, missing="未找到该申请或该复议、诉讼。")
+        if appeal.get("request_id") != request_id:
+            return console.message(request, "未找到", "该申请没有这件复议或诉讼。", user=user, status=404)
+        kept = {k: first(form, k) for k in ("result", "on", "note")}
+        body, errors = parse_appeal_result(form, today, str(appeal["filed_on"]))
+        status = 422
+        if body is not None:
+            try:
+                answer = await user.api.post(
+                    f"/api/v1/appeals/{appeal_id}/result", body, idempotency_key=form_key(form)
+                )
+            except ApiError as exc:
+                if exc.status not in (409, 422):
+                    return console.api_failure(request, user, exc, missing=MISSING, doing="登记复议或诉讼的结果")
+                status = exc.status
+                if exc.status == 409:
+                    errors = conflict_lines(exc, "登记结果", APPEAL_STATUS_LABELS, "复议或诉讼")
+                else:
+                    errors = ["结果未被登记，请修改后重新提交：", *field_lines(exc, APPEAL_FIELD_LABELS)]
+            except ApiUnavailable as exc:
+                return console.api_failure(request, user, exc, missing=MISSING)
+            else:
+                outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else "appeal_result"
+                return see_other(f"{PREFIX}/requests/{request_id}?done={outcome}#appeals")
+        failed = f"result-{appeal_id}" if status == 422 else ""
+        return await _case_page(
+            console, request, user, case, today, errors=errors, status=status, failed=failed, kept=kept
+        )
 
     return pages
 
@@ -563,7 +711,94 @@ def parse_action(form: Form) -> tuple[dict[str, Any] | None, list[str]]:
             integer("pages", 1, 1_000_000, "页数")
     if "outcome" in spec.fields:
         choice("outcome", OUTCOME_LABELS, "办理结果")
+    papers, paper_errors = parse_papers(form)
+    errors += paper_errors
+    if papers:
+        body["documents"] = papers
     return (None, errors) if errors else (body, [])
+
+
+def parse_papers(form: Form) -> tuple[list[dict[str, str]], list[str]]:
+    """The step's papers (the API's ``documents``): one title a line, sent and received; or what to correct."""
+    papers: list[dict[str, str]] = []
+    errors: list[str] = []
+    for direction, field in PAPER_FIELDS.items():
+        titles = [" ".join(line.split()) for line in first(form, field).splitlines()]
+        for title in filter(None, titles):
+            if len(title) > _MAX_TEXT:
+                errors.append(f"{PAPER_LABELS[direction]}“{title[:20]}…”的名称超过 {_MAX_TEXT} 个字，请缩短。")
+            papers.append({"title": title, "direction": direction})
+    if len(papers) > _MAX_PAPERS:
+        errors.append(f"一个步骤最多登记 {_MAX_PAPERS} 件文书（现为 {len(papers)} 件）。")
+    return papers, errors
+
+
+def parse_appeal(form: Form, today: date, received_on: str | None) -> tuple[dict[str, Any] | None, list[str]]:
+    """The body of ``POST /api/v1/appeals`` for this case (without its id), or what to correct."""
+    errors: list[str] = []
+    kind = first(form, "kind")
+    if kind not in APPEAL_KINDS:
+        errors.append("请选择类别：行政复议、行政诉讼（未经复议直接起诉）或行政诉讼（复议后起诉）。")
+    filed_on = _date(first(form, "filed_on").strip())
+    if filed_on is None:
+        errors.append("请以 YYYY-MM-DD 格式填写提起复议或诉讼的日期。")
+    elif filed_on > today:
+        errors.append("提起日期不能晚于今天。")
+    elif received_on and filed_on.isoformat() < received_on:
+        errors.append(f"提起日期不能早于收到申请之日（{received_on}）。")
+    note = first(form, "note").strip()
+    if len(note) > _MAX_NOTE:
+        errors.append(f"备注不能超过 {_MAX_NOTE} 个字。")
+    if errors or filed_on is None:
+        return None, errors
+    body: dict[str, Any] = {"kind": kind, "filed_on": filed_on.isoformat()}
+    if note:
+        body["note"] = note
+    return body, []
+
+
+def parse_appeal_result(form: Form, today: date, filed_on: str) -> tuple[dict[str, Any] | None, list[str]]:
+    """The body of ``POST /api/v1/appeals/{id}/result``, or what to correct."""
+    errors: list[str] = []
+    result = first(form, "result")
+    if result not in APPEAL_RESULT_LABELS:
+        errors.append("请选择结果：结果维持、结果纠正或其他结果。")
+    on = _date(first(form, "on").strip())
+    if on is None:
+        errors.append("请以 YYYY-MM-DD 格式填写复议决定或裁判的日期。")
+    elif on > today:
+        errors.append("结果日期不能晚于今天。")
+    elif on.isoformat() < filed_on:
+        errors.append(f"结果日期不能早于提起复议或诉讼之日（{filed_on}）。")
+    note = first(form, "note").strip()
+    if len(note) > _MAX_NOTE:
+        errors.append(f"备注不能超过 {_MAX_NOTE} 个字。")
+    if errors or on is None:
+        return None, errors
+    body: dict[str, Any] = {"result": result, "on": on.isoformat()}
+    if note:
+        body["note"] = note
+    return body, []
+
+
+def next_action(case: Mapping[str, Any]) -> str | None:
+    """The step most likely next for the case as it stands: its form is the one shown open.
+
+    A case in progress that has had no step but its receipt is first checked for completeness (补正 within
+    7 working days); after that the next step is usually the answer.
+    """
+    status = case.get("status")
+    if status == "in_progress":
+        untouched = not any(case.get(k) for k in ("correction", "consultations", "fee", "extension_days"))
+        steps = [h.get("step") for h in case.get("history") or []]
+        fresh = untouched and set(steps) <= {"request.received", "request.receipt_confirmed"}
+        return "request_correction" if fresh else "answer"
+    return {
+        "awaiting_confirmation": "confirm_receipt",
+        "awaiting_correction": "correction_received",
+        "consulting": "third_party_replied",
+        "awaiting_payment": "fee_paid",
+    }.get(str(status))
 
 
 # Pages -----------------------------------------------------------------------------------------
@@ -591,22 +826,39 @@ def _new_page(
     return console.page(request, "request_new.html", context, user=user, status=status)
 
 
-def _case_page(
+async def _case_page(
     console: Console,
     request: Request,
     user: SignedInUser,
     case: dict[str, Any],
     today: date,
-    errors: list[str],
-    done: str,
-    status: int,
+    *,
+    errors: list[str] | None = None,
+    done: str = "",
+    status: int = 200,
+    failed: str = "",
+    kept: Mapping[str, str] | None = None,
 ) -> HTMLResponse:
+    """The case view; ``failed`` names the form just refused (shown open, with ``kept``, what was typed)."""
     may_act = user.may(*ACT)
     allowed = ALLOWED.get(case["status"], ()) if may_act else ()
+    opened = failed if failed in allowed else next_action(case)
     forms = [
-        {"name": name, "spec": ACTIONS[name], "form_id": secrets.token_urlsafe(18)}
+        {
+            "name": name,
+            "spec": ACTIONS[name],
+            "form_id": secrets.token_urlsafe(18),
+            "open": name == opened,
+            "values": dict(kept or {}) if name == failed else {},
+            "papers": PAPERS.get(name, ()),
+        }
         for name in sorted(allowed, key=lambda n: ACTIONS[n].closes)
     ]
+    try:
+        appeals: list[dict[str, Any]] | None
+        appeals, _ = await user.api.items("/api/v1/appeals", {"request_id": case["id"]}, cap=200)
+    except (ApiError, ApiUnavailable):
+        appeals = None  # the case is shown all the same, saying its appeals could not be read
     open_consultations = [c for c in case.get("consultations") or [] if not c.get("replied_on")]
     context = {
         "case": case,
@@ -625,8 +877,20 @@ def _case_page(
         "outcome_labels": OUTCOME_LABELS,
         "delivery_forms": DELIVERY_FORMS,
         "delivery_methods": DELIVERY_METHODS,
+        "paper_fields": PAPER_FIELDS,
+        "paper_labels": PAPER_LABELS,
+        "appeals": sorted(appeals, key=lambda a: (a["filed_on"], a["id"])) if appeals is not None else None,
+        "appeal_kinds": APPEAL_KINDS,
+        "appeal_results": APPEAL_RESULT_LABELS,
+        "appeal_status_labels": APPEAL_STATUS_LABELS,
+        "appeal_consequence": APPEAL_CONSEQUENCE,
+        "result_consequence": RESULT_CONSEQUENCE,
+        "appeal_form_id": secrets.token_urlsafe(18),
+        "result_form_ids": {a["id"]: secrets.token_urlsafe(18) for a in appeals or []},
+        "failed": failed,
+        "kept": dict(kept or {}),
         "today": today.isoformat(),
-        "errors": errors,
+        "errors": errors or [],
         "done": done,
         "csrf_token": user.session.csrf_token,
     }
@@ -653,9 +917,8 @@ async def _appeared(user: SignedInUser, request_id: str) -> dict[str, Any] | Non
 def _refusal(exc: ApiError, action: str) -> list[str]:
     label = ACTIONS[action].label
     if exc.status == 409:
-        state = STATUS_LABELS.get(exc.state or "", exc.state or "")
-        return [conflict_text(label, state, "申请")]
-    return [f"“{label}”未被记录，请修改后重新提交：", *field_errors(exc, FIELD_LABELS)]
+        return conflict_lines(exc, label, STATUS_LABELS, "申请")
+    return [f"“{label}”未被记录，请修改后重新提交：", *field_lines(exc, FIELD_LABELS, frozenset(ACTIONS))]
 
 
 MISSING = "未找到该申请。"

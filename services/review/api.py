@@ -85,17 +85,14 @@ def router(ctx: ServiceContext, db: Database) -> APIRouter:
         size: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> dict[str, Any]:
         today = ctx.clock.today()
-        rows = await db.run(
-            lambda conn: store.list_documents(
-                conn,
-                status=status,
-                rereview_due_by=today if rereview_due else None,
-                overdue_on=today if overdue else None,
-                limit=size,
-                offset=(page - 1) * size,
-            )
-        )
-        return {"page": page, "size": size, "items": [_summary(r) for r in rows]}
+        filters: dict[str, Any] = {
+            "status": status,
+            "rereview_due_by": today if rereview_due else None,
+            "overdue_on": today if overdue else None,
+        }
+        rows = await db.run(lambda conn: store.list_documents(conn, **filters, limit=size, offset=(page - 1) * size))
+        total = await db.run(lambda conn: store.count_documents(conn, **filters))
+        return {"page": page, "size": size, "total": total, "items": [_summary(r) for r in rows]}
 
     @api.get("/documents/{doc_id}", summary="A document's review file: text, findings, decisions, history")
     async def get_document(doc_id: DocId, _: Staff) -> dict[str, Any]:

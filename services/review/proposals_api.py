@@ -248,18 +248,22 @@ def proposals_router(ctx: ServiceContext, db: Database, applied: Applied) -> API
         status: ProposalStatus | None = None,
         kind: ProposalKind | None = None,
         overdue: bool = False,
+        reply_published: Annotated[
+            bool | None,
+            Query(description="false: the latest reply is not yet public (the publisher's work); true: it is"),
+        ] = None,
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
         size: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> dict[str, Any]:
         today = ctx.clock.today()
-        state = status.value if status else None
-        overdue_on = today if overdue else None
-        rows = await db.run(
-            lambda conn: store.list_proposals(
-                conn, status=state, kind=kind, overdue_on=overdue_on, limit=size, offset=(page - 1) * size
-            )
-        )
-        total = await db.run(lambda conn: store.count_proposals(conn, status=state, kind=kind, overdue_on=overdue_on))
+        filters: dict[str, Any] = {
+            "status": status.value if status else None,
+            "kind": kind,
+            "overdue_on": today if overdue else None,
+            "reply_published": reply_published,
+        }
+        rows = await db.run(lambda conn: store.list_proposals(conn, **filters, limit=size, offset=(page - 1) * size))
+        total = await db.run(lambda conn: store.count_proposals(conn, **filters))
         return {"page": page, "size": size, "total": total, "items": [_summary(r, today) for r in rows]}
 
     return api

@@ -71,6 +71,19 @@ set_columns = TABLE.set_columns
 _OPEN = ("assigned", "replied", "rehandling")
 #: A reply is owed: only these can be overdue.
 _AWAITING_REPLY = ("assigned", "rehandling")
+#: The index in ``steps`` of the latest accepted reply (NULL before the first).
+_LATEST_REPLY = (
+    "(SELECT max(r.key) FROM json_each(proposals.steps) AS r"
+    " WHERE json_extract(r.value, '$.type') = 'proposal.replied')"
+)
+#: The latest reply was made public: a later publication step names its day and text (as the fold matches it).
+_LATEST_REPLY_PUBLISHED = f"""EXISTS (
+    SELECT 1 FROM json_each(proposals.steps) AS p
+    WHERE json_extract(p.value, '$.type') = 'proposal.reply_published' AND p.key > {_LATEST_REPLY}
+      AND json_extract(p.value, '$.data.replied_on')
+          = json_extract(proposals.steps, '$[' || {_LATEST_REPLY} || '].data.on')
+      AND json_extract(p.value, '$.data.reply')
+          = json_extract(proposals.steps, '$[' || {_LATEST_REPLY} || '].data.body'))"""
 
 
 def number_key(number: str) -> str:
@@ -91,7 +104,9 @@ def find_duplicate(conn: sqlite3.Connection, *, kind: str, year: int, key: str, 
     return str(row[0]) if row else None
 
 
-def _where(*, status: str | None, kind: str | None, overdue_on: date | None) -> tuple[str, list[str]]:
+def _where(
+    *, status: str | None, kind: str | None, overdue_on: date | None, reply_published: bool | None
+) -> tuple[str, list[str]]:
     clauses, args = [], []
     if status is not None:
         clauses.append("status = ?")
@@ -102,6 +117,8 @@ def _where(*, status: str | None, kind: str | None, overdue_on: date | None) -> 
     if overdue_on is not None:
         clauses.append(f"status IN {_AWAITING_REPLY} AND due_on < ?")
         args.append(overdue_on.isoformat())
+    if reply_published is not None:
+        clauses.append(f"{_LATEST_REPLY} IS NOT NULL AND {'' if reply_published else 'NOT '}{_LATEST_REPLY_PUBLISHED}")
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
@@ -111,11 +128,13 @@ def list_proposals(
     status: str | None = None,
     kind: str | None = None,
     overdue_on: date | None = None,
+    reply_published: bool | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Proposals, soonest due first."""
-    where, args = _where(status=status, kind=kind, overdue_on=overdue_on)
+    """Proposals, soonest due first; ``reply_published`` (when given) keeps those with a reply whose
+    latest reply is (True) or is not yet (False) public."""
+    where, args = _where(status=status, kind=kind, overdue_on=overdue_on, reply_published=reply_published)
     cur = conn.execute(
         f"SELECT * FROM proposals {where} ORDER BY due_on, assigned_on, rowid LIMIT ? OFFSET ?",
         (*args, limit, offset),
@@ -124,9 +143,14 @@ def list_proposals(
 
 
 def count_proposals(
-    conn: sqlite3.Connection, *, status: str | None = None, kind: str | None = None, overdue_on: date | None = None
+    conn: sqlite3.Connection,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    overdue_on: date | None = None,
+    reply_published: bool | None = None,
 ) -> int:
-    where, args = _where(status=status, kind=kind, overdue_on=overdue_on)
+    where, args = _where(status=status, kind=kind, overdue_on=overdue_on, reply_published=reply_published)
     return int(conn.execute(f"SELECT count(*) FROM proposals {where}", args).fetchone()[0])
 
 

@@ -62,15 +62,9 @@ def get_document(conn: sqlite3.Connection, doc_id: str) -> dict[str, Any] | None
     return _decode(cur, row) if row else None
 
 
-def list_documents(
-    conn: sqlite3.Connection,
-    *,
-    status: DocumentStatus | None,
-    rereview_due_by: date | None,
-    overdue_on: date | None,
-    limit: int,
-    offset: int,
-) -> list[dict[str, Any]]:
+def _where(
+    *, status: DocumentStatus | None, rereview_due_by: date | None, overdue_on: date | None
+) -> tuple[str, list[str]]:
     clauses, args = [], []
     if status:
         clauses.append("status = ?")
@@ -81,11 +75,35 @@ def list_documents(
     if overdue_on:
         clauses.append(f"status IN {UNPUBLISHED} AND publish_due < ?")
         args.append(overdue_on.isoformat())
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def list_documents(
+    conn: sqlite3.Connection,
+    *,
+    status: DocumentStatus | None,
+    rereview_due_by: date | None,
+    overdue_on: date | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    where, args = _where(status=status, rereview_due_by=rereview_due_by, overdue_on=overdue_on)
     cur = conn.execute(
         f"SELECT * FROM documents {where} ORDER BY submitted_at, id LIMIT ? OFFSET ?", (*args, limit, offset)
     )
     return [_decode(cur, row) for row in cur.fetchall()]
+
+
+def count_documents(
+    conn: sqlite3.Connection,
+    *,
+    status: DocumentStatus | None,
+    rereview_due_by: date | None,
+    overdue_on: date | None,
+) -> int:
+    """How many documents ``list_documents`` would list over all pages."""
+    where, args = _where(status=status, rereview_due_by=rereview_due_by, overdue_on=overdue_on)
+    return int(conn.execute(f"SELECT count(*) FROM documents {where}", args).fetchone()[0])
 
 
 def update(conn: sqlite3.Connection, doc_id: str, changes: dict[str, Any], entry: dict[str, Any]) -> None:

@@ -297,8 +297,9 @@ def test_the_dashboard_shows_what_waits_for_each_role(site: Site) -> None:
     assert count_of(admin, "待审查") == "1" and count_of(admin, "待确认收到") == "1"
 
     site.client.cookies.clear()
-    publisher = signed_in(site, "zhao").get("/console/").text
-    assert "当前角色没有需要在工作台跟踪的待办数量" in publisher
+    publisher = signed_in(site, "zhao").get("/console/").text  # tests/e2e/test_console_publisher.py
+    assert "保密审查</h2>" not in publisher and "依申请公开</h2>" not in publisher
+    assert count_of(publisher, "待公开的建议提案答复") == "0" and count_of(publisher, "已公开文件") == "0"
 
 
 # 保密审查 ---------------------------------------------------------------------------------------

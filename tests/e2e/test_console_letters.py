@@ -285,6 +285,20 @@ def test_a_proposal_is_registered_replied_rated_dissatisfied_rehandled_rated_and
     assert forms_shown(client.get(f"/console/proposals/{proposal_id}").text) == []
 
 
+def test_the_proposal_list_shows_the_replies_waiting_to_be_published(site: Site) -> None:
+    client = signed_in(site, "li")
+    waiting = register(client).headers["location"].split("/")[-1].split("?")[0]
+    unanswered = register(client, number="第0124号").headers["location"].split("/")[-1].split("?")[0]
+    assert act(client, "proposals", waiting, "reply", result_class="B", body="已列入明年计划。").status_code == 303
+    assert listed(client, "proposals", "?unpublished=1") == {waiting}
+    page = client.get("/console/proposals?unpublished=1&status=replied").text
+    assert 'name="unpublished" value="1" checked' in page
+    client = signed_in(site, "zhao")  # the publisher's 工作台 links here
+    assert act(client, "proposals", waiting, "publish").status_code == 303
+    assert listed(client, "proposals", "?unpublished=1") == set()
+    assert listed(client, "proposals") == {waiting, unanswered}
+
+
 def test_a_registration_submitted_twice_or_with_wrong_values_is_recorded_once(site: Site) -> None:
     client = signed_in(site, "li")
     wrong = register(client, kind="x", assigned_on="2026-06-02", number="")
@@ -314,3 +328,125 @@ def test_proposal_roles_as_the_api(site: Site) -> None:
         refused = post(client, "proposals", proposal_id, hidden, result_class="A", body="答复")
         assert refused.status_code == 403
     assert proposal(site, proposal_id)["status"] == "assigned"
+
+
+# Letters received on paper, by phone or at the counter ------------------------------------------------
+
+PAPER_LETTER = {
+    "kind": "mayor_mailbox",
+    "category": "suggestion",
+    "title": "建议增设社区公交线路",
+    "body": "幸福里小区距最近的公交站约两公里，老人出行不便，建议增设社区公交线路。",
+    "received_on": "2026-05-28",
+    "name": "欧阳明远",
+    "phone": "13912345678",
+}
+
+
+def enter_letter(client: httpx.Client, **fields: str) -> httpx.Response:
+    page = client.get("/console/letters/new").text
+    data = {"csrf_token": csrf_of(page), "form_id": form_id_of(page), **PAPER_LETTER, **fields}
+    return client.post("/console/letters/new", data=data)
+
+
+def letters_recorded(site: Site) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = site.client.get("/api/v1/letters", headers=site.staff.clerk).json()["items"]
+    return items
+
+
+def test_a_clerk_records_a_letter_received_on_paper_with_its_receipt_date(site: Site) -> None:
+    client = signed_in(site, "li")
+    listing = client.get("/console/letters").text
+    assert '<a href="/console/letters/new">登记来信</a>' in listing
+    form = client.get("/console/letters/new")
+    assert form.status_code == 200 and "登记来信" in form.text and 'value="2026-06-01"' in form.text  # today
+    answer = enter_letter(client)
+    assert answer.status_code == 200, answer.text
+    code = re.search(r"来信已登记。查询码：([^（]+)（", answer.text).group(1)  # type: ignore[union-attr]
+    assert "<h1>建议增设社区公交线路</h1>" in answer.text
+    [entered] = letters_recorded(site)
+    state = letter(site, entered["id"])
+    assert (state["received_on"], state["recorded_by"], state["contact"]["phone"]) == (
+        "2026-05-28",
+        "li",
+        "13912345678",
+    )
+    assert shown(answer.text, "due-on").startswith(state["due_on"])  # counted from the receipt date, not today
+    assert forms_shown(answer.text) == ["assign", "extend", "transfer", "reply"]
+    # in the list with its receipt day; the writer follows it with the code
+    assert listed(client, "letters") == {entered["id"]}
+    assert "<td>2026-05-28</td>" in client.get("/console/letters").text
+    tracked = site.client.get(f"/api/v1/letters/{entered['id']}/status", params={"code": code})
+    assert tracked.status_code == 200
+    assert code not in client.get(f"/console/letters/{entered['id']}").text  # shown once only
+
+
+def test_a_paper_letter_with_wrong_values_is_explained_in_chinese_and_not_recorded(site: Site) -> None:
+    client = signed_in(site, "li")
+    wrong = enter_letter(client, kind="", category="praise", title=" ", received_on="2026-06-02")
+    assert wrong.status_code == 422 and "来信未被登记" in wrong.text
+    for message in ("请选择来信类型", "请选择类别", "请填写标题", "收信日期不能晚于今天"):
+        assert message in wrong.text, message
+    assert PAPER_LETTER["body"] in wrong.text  # what was typed stays
+    department = enter_letter(client, department="市交通局")
+    assert department.status_code == 422 and "只有写给部门信箱的来信才填写收信部门" in department.text
+    name_only = enter_letter(client, phone="")
+    assert name_only.status_code == 422 and "须同时登记联系电话或电子邮箱" in name_only.text
+    # the API's own check, in Chinese and by field
+    phone = enter_letter(client, phone="12345")
+    assert phone.status_code == 422
+    assert "来信人电话：不是有效的电话号码：手机号码为11位数字，固定电话须带区号" in phone.text
+    assert "mainland" not in phone.text and "landline" not in phone.text
+    old = enter_letter(client, received_on="2001-01-01")
+    assert old.status_code == 422
+    assert "收信日期：不能早于 2008-05-01（本系统记录的起始日）" in old.text and "records start" not in old.text
+    assert letters_recorded(site) == []
+
+
+def test_a_paper_letter_submitted_twice_is_recorded_once(site: Site) -> None:
+    client = signed_in(site, "li")
+    page = client.get("/console/letters/new").text
+    data = {"csrf_token": csrf_of(page), "form_id": form_id_of(page), **PAPER_LETTER}
+    first = client.post("/console/letters/new", data=data)
+    second = client.post("/console/letters/new", data=data)
+    assert first.status_code == second.status_code == 200
+    code = re.search(r"查询码：([^（]+)（", first.text).group(1)  # type: ignore[union-attr]
+    assert f"该表单已经提交过，本次未重复登记。查询码：{code}。" in second.text
+    assert len(letters_recorded(site)) == 1
+    forged = client.post("/console/letters/new", data=data | {"csrf_token": "q" * 43, "form_id": "n" * 24})
+    assert forged.status_code == 403 and "安全校验未通过" in forged.text
+    assert len(letters_recorded(site)) == 1
+
+
+@pytest.mark.parametrize("username", ["shen", "zhao"])
+def test_only_clerks_record_paper_letters(site: Site, username: str) -> None:
+    client = signed_in(site, username)
+    assert "/console/letters/new" not in client.get("/console/letters").text
+    assert client.get("/console/letters/new").status_code == 403
+    page = client.get("/console/letters").text
+    data = {"csrf_token": csrf_of(page), "form_id": "m" * 24, **PAPER_LETTER}
+    refused = client.post("/console/letters/new", data=data)
+    assert refused.status_code == 403 and "无权登记来信" in refused.text
+    assert letters_recorded(site) == []
+
+
+def test_the_apis_409_reads_in_chinese_for_letters_and_proposals(site: Site) -> None:
+    letter_id = write_letter(site, "2026-05-29")
+    client = signed_in(site, "li")
+    stale = form_of(client.get(f"/console/letters/{letter_id}").text, "extend")
+    assert act(client, "letters", letter_id, "extend", workdays="8", reason="需现场核查").status_code == 303
+    refused = post(client, "letters", letter_id, stale, workdays="10", reason="仍需核查")
+    assert refused.status_code == 409
+    assert "“延长办理期限”未被记录：该信件当前状态为“待办理”" in refused.text
+    assert "原因：办理期限只能延长一次，该信件已延长过。" in refused.text
+    assert letter(site, letter_id)["workdays"] == 8
+
+    answer = register(client)
+    proposal_id = answer.headers["location"].split("/")[-1].split("?")[0]
+    stale = form_of(client.get(f"/console/proposals/{proposal_id}").text, "extend")
+    assert act(client, "proposals", proposal_id, "extend", months="5", reason="涉及面广").status_code == 303
+    again = post(client, "proposals", proposal_id, stale, months="6", reason="涉及面广")
+    assert again.status_code == 409
+    assert "原因：办理期限已于 2026-06-01 延长过，只能延长一次。" in again.text
+    for english in ("extended only once", "already extended", "state:", "系统说明"):
+        assert english not in refused.text + again.text, english

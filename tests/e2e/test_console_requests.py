@@ -368,3 +368,107 @@ def test_the_printable_case_file_is_served_to_staff(site: Site) -> None:
     assert client.get("/console/requests/not-an-id").status_code == 404
     site.client.cookies.clear()
     assert client.get(f"/console/requests/{case_id}/file", follow_redirects=False).status_code == 303
+
+
+# Papers, the compact layout, the API's refusals in Chinese -----------------------------------------
+
+
+def test_the_papers_of_a_step_are_recorded_and_shown_in_the_timeline(site: Site) -> None:
+    case_id = file_case(site, "registered_post", received_on="2026-05-20")
+    client = signed_in(site, "li")
+    page = client.get(f"/console/requests/{case_id}").text
+    answer_form = re.search(r'<form [^>]*id="form-answer".*?</form>', page, re.S).group(0)  # type: ignore[union-attr]
+    assert 'name="documents_sent"' in answer_form and "政府信息公开申请答复书" in answer_form
+    asked = act(
+        client,
+        case_id,
+        "request_correction",
+        items="请写明文号",
+        reply_by="2026-06-05",
+        on="2026-05-22",
+        documents_sent="补正告知书\n\n  申请表（空白）  ",
+    )
+    assert asked.status_code == 303
+    received = act(client, case_id, "correction_received", on="2026-05-29", documents_received="补正后的申请表")
+    assert received.status_code == 303
+    history = case(site, case_id)["history"]
+    assert [h["documents"] for h in history[1:]] == [
+        [{"title": "补正告知书", "direction": "sent"}, {"title": "申请表（空白）", "direction": "sent"}],
+        [{"title": "补正后的申请表", "direction": "received"}],
+    ]
+    page = client.get(f"/console/requests/{case_id}").text
+    timeline = re.search(r'<ol class="history" id="history">.*?</ol>', page, re.S).group(0)  # type: ignore[union-attr]
+    for line in ("发出文书：补正告知书", "发出文书：申请表（空白）", "收到文书：补正后的申请表"):
+        assert line in timeline, line
+    assert "补正告知书" in client.get(f"/console/requests/{case_id}/file").text  # and in the printable case file
+
+
+def test_papers_the_api_would_refuse_are_explained_in_chinese_and_kept_in_the_form(site: Site) -> None:
+    case_id = file_case(site, "registered_post", received_on="2026-05-20")
+    client = signed_in(site, "li")
+    too_long = "答" * 201
+    refused = act(client, case_id, "answer", outcome="disclosed", documents_sent=f"答复书\n{too_long}")
+    assert refused.status_code == 422
+    assert "发出的文书“答答答" in refused.text and "超过 200 个字" in refused.text
+    form = re.search(r'<form [^>]*id="form-answer".*?</form>', refused.text, re.S).group(0)  # type: ignore[union-attr]
+    assert "<details open>" in form and too_long in form and 'value="disclosed" selected' in form
+    many = "\n".join(f"文书{n}" for n in range(51))
+    assert "最多登记 50 件文书" in act(client, case_id, "ask_reasons", documents_sent=many).text
+    assert len(case(site, case_id)["history"]) == 1
+
+
+def test_each_action_is_a_disclosure_with_its_consequence_and_the_likely_next_one_open(site: Site) -> None:
+    unconfirmed = file_case(site, "ordinary_post")
+    running = file_case(site, "registered_post", received_on="2026-05-20")
+    client = signed_in(site, "li")
+
+    def opened(page: str) -> list[str]:
+        forms = re.findall(r'<form [^>]*id="form-(\w+)"[^>]*>\s*<details( open)?>', page)
+        assert [name for name, _ in forms] == actions_shown(page)  # every action form is a <details>
+        return [name for name, is_open in forms if is_open]
+
+    page = client.get(f"/console/requests/{unconfirmed}").text
+    assert opened(page) == ["confirm_receipt"]
+    page = client.get(f"/console/requests/{running}").text
+    assert opened(page) == ["request_correction"]  # a fresh case is first checked for completeness
+    summary = re.search(r'id="form-extend".*?<summary>(.*?)</summary>', page, re.S).group(1)  # type: ignore[union-attr]
+    assert "延长答复期限" in summary and "须经负责人同意（第三十三条）" in summary
+    assert "<script" not in page  # no script at all: <details> opens by mouse and keyboard alike
+    act(client, running, "ask_reasons", on="2026-05-25")
+    assert opened(client.get(f"/console/requests/{running}").text) == ["answer"]  # after a step: the answer
+
+
+def test_a_refusal_gives_the_apis_reason_in_chinese_and_no_english(site: Site) -> None:
+    case_id = file_case(site, "registered_post", received_on="2026-05-20")
+    client = signed_in(site, "li")
+    stale = client.get(f"/console/requests/{case_id}").text
+    extended = act(client, case_id, "extend", days="10", reason="需要检索档案", approver="张局长")
+    assert extended.status_code == 303
+    # the stale page's extension form: the API refuses a second extension (409) and says why
+    again = {**form_of(stale, "extend"), "days": "5", "reason": "还需时间", "approver": "张局长"}
+    refused = client.post(f"/console/requests/{case_id}/actions", data=again)
+    assert refused.status_code == 409
+    assert "“延长答复期限”未被记录" in refused.text
+    assert "原因：答复期限只能延长一次，该申请已延长过（条例第三十三条）。" in refused.text
+    # an Art. 35 date not later than the current deadline: the API's 422, in Chinese
+    early = act(client, case_id, "notify_deadline", due_on="2026-06-10")
+    assert early.status_code == 422
+    assert "告知的答复期限：须晚于现行答复期限（2026-07-02）（条例第三十五条）" in early.text
+    for english in ("extended only once", "state:", "Art.", "must be later", "current one"):
+        assert english not in refused.text + early.text, english
+    steps = [h["step"] for h in case(site, case_id)["history"]]
+    assert steps == ["request.received", "request.extended"]
+
+
+def test_a_form_resubmitted_with_other_values_keeps_the_first_and_says_so(site: Site) -> None:
+    case_id = file_case(site, "registered_post", received_on="2026-05-20")
+    client = signed_in(site, "li")
+    page = client.get(f"/console/requests/{case_id}").text
+    hidden = form_of(page, "ask_reasons")
+    first = client.post(f"/console/requests/{case_id}/actions", data={**hidden, "on": "2026-05-25"})
+    assert first.status_code == 200 and "已登记：要求说明理由。" in first.text
+    edited = client.post(f"/console/requests/{case_id}/actions", data={**hidden, "on": "2026-05-26"})
+    assert edited.status_code == 422
+    assert "该表单已经提交过，本次修改后的内容未被记录" in edited.text and "different body" not in edited.text
+    steps = [(h["step"], h["on"]) for h in case(site, case_id)["history"]]
+    assert steps == [("request.received", "2026-05-20"), ("request.reasons_requested", "2026-05-25")]

@@ -250,3 +250,21 @@ def test_overdue_unpublished_documents_show_in_metrics(embedded: Client) -> None
     assert "gongkai_documents_publish_overdue 1.0" in text
     overdue = client.get("/api/v1/documents", params={"overdue": True}, headers=staff.clerk).json()["items"]
     assert [d["formed_on"] for d in overdue] == ["2026-03-02"]
+
+
+def test_the_document_list_counts_every_page_under_its_filters(embedded: Client) -> None:
+    client, staff = embedded
+    waiting = [submit(client, staff, title=f"关于第{n}批项目的通知") for n in (1, 2, 3)]
+    decide(client, staff, waiting[0], {"decision": "approve"})
+    wait_status(client, staff, waiting[0], "published")
+
+    def listing(**params: Any) -> tuple[int, int]:
+        answer = client.get("/api/v1/documents", params=params, headers=staff.publisher)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["total"], len(answer.json()["items"])
+
+    assert listing(status="in_review", size=1) == (2, 1)
+    assert listing(status="in_review", size=1, page=3) == (2, 0)
+    assert listing(status="published") == (1, 1)
+    assert listing() == (3, 3)
+    assert listing(rereview_due=True) == (0, 0)

@@ -318,6 +318,43 @@ def test_proposals_are_listed_by_status_kind_and_page(running: Running) -> None:
         assert_problem(running.client.get("/api/v1/proposals", params=params, headers=running.staff.clerk), 422)
 
 
+def test_the_publishers_work_list_holds_proposals_whose_latest_reply_is_not_yet_public(running: Running) -> None:
+    unanswered = register(running)
+    answered = register(running, number="第0124号", assigned_on="2026-04-01")
+    accepted(running, answered, "reply", result_class="A", body="已解决。", on="2026-05-01")
+    public = register(running, number="第0125号", assigned_on="2026-04-15")
+    accepted(running, public, "reply", result_class="B", body="正在解决。", on="2026-05-02")
+    assert publish(running, public).status_code == 202
+    rehandled = register(running, number="第0126号", assigned_on="2026-05-01")
+    accepted(running, rehandled, "reply", result_class="D", body="留作参考。", on="2026-05-03")
+    assert publish(running, rehandled).status_code == 202
+    accepted(running, rehandled, "feedback", rating="dissatisfied", on="2026-05-04")
+
+    def ids(**params: Any) -> set[str]:
+        found = listed(running, **params)
+        assert found["total"] == len(found["items"])
+        return {p["id"] for p in found["items"]}
+
+    assert ids(reply_published="false") == {answered}  # never answered: nothing to publish
+    assert ids(reply_published="true") == {public, rehandled}
+    # The re-handling reply is new and unpublished, though the first one is public.
+    accepted(running, rehandled, "reply", result_class="B", body="重新办理答复。", on="2026-05-20")
+    assert ids(reply_published="false") == {answered, rehandled}
+    assert ids(reply_published="false", status="replied", kind="npc_suggestion") == {answered, rehandled}
+    assert ids(reply_published="false", kind="cppcc_proposal") == set()
+    assert publish(running, rehandled).status_code == 202
+    assert ids(reply_published="false") == {answered}
+    for proposal_id in (answered, public, rehandled):  # the filter agrees with each proposal's own view
+        latest = view(running, proposal_id)["replies"][-1]
+        assert latest["published"] is (proposal_id in ids(reply_published="true"))
+    assert ids() == {unanswered, answered, public, rehandled}  # without the parameter: every proposal
+    problem = assert_problem(
+        running.client.get("/api/v1/proposals", params={"reply_published": "maybe"}, headers=running.staff.clerk),
+        422,
+    )
+    assert "reply_published" in str(problem)
+
+
 def test_a_repeated_number_is_recorded_with_a_warning(running: Running) -> None:
     first = register(running)
     again = register(running, title="关于社区养老的建议（重复登记）")
