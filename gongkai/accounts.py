@@ -49,16 +49,22 @@ from gongkai.settings import Settings
 __all__ = [
     "LOCKOUT_AFTER",
     "LOCKOUT_FOR",
+    "MAX_DISPLAY_NAME",
     "MAX_PASSWORD",
     "MIN_PASSWORD",
     "SCHEMA",
     "SESSION_PREFIX",
     "AccountStore",
+    "DuplicateUser",
     "InvalidAccount",
+    "LastAdmin",
     "Session",
     "SignInRefused",
     "SignedIn",
+    "UnknownUser",
+    "UserRecord",
     "check_password",
+    "check_username",
     "csrf_matches",
     "fast_hasher",
     "normalize_username",
@@ -70,6 +76,7 @@ LOCKOUT_AFTER = 5
 LOCKOUT_FOR = timedelta(minutes=15)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
+MAX_DISPLAY_NAME = 50
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 #: Sliding ``last_seen_at`` is written at most this often, not on every request.
 _TOUCH_EVERY = timedelta(minutes=1)
@@ -102,7 +109,26 @@ CREATE TABLE IF NOT EXISTS login_failures (
 
 
 class InvalidAccount(ValueError):
-    """A username, password or role the store refuses; the message says which rule."""
+    """A username, password or role the store refuses; the message says which rule, ``field`` which value.
+
+    The message never contains the password.
+    """
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class UnknownUser(InvalidAccount):
+    """No user has this name."""
+
+
+class DuplicateUser(InvalidAccount):
+    """A user of this name exists already."""
+
+
+class LastAdmin(InvalidAccount):
+    """The change would leave no enabled admin (``AccountStore.update_user``)."""
 
 
 class SignInRefused(StrEnum):
@@ -124,6 +150,17 @@ class Session:
 
 
 @dataclass(frozen=True)
+class UserRecord:
+    """A user as the administration sees it (never the password hash)."""
+
+    username: str
+    display_name: str
+    role: Role
+    disabled: bool
+    created_at: str
+
+
+@dataclass(frozen=True)
 class SignedIn:
     token: str  # shown to the browser once, as the cookie; only its hash is stored
     session: Session
@@ -136,6 +173,23 @@ def fast_hasher() -> PasswordHasher:
 
 def normalize_username(username: str) -> str:
     return unicodedata.normalize("NFKC", username).strip().lower()
+
+
+def check_username(username: str) -> str:
+    """The normalized username, or InvalidAccount (field ``username``) naming the rule."""
+    name = normalize_username(username)
+    if not _USERNAME.match(name):
+        raise InvalidAccount(
+            "a username is 2–32 letters, digits, '.', '_' or '-', starting with a letter or digit", "username"
+        )
+    return name
+
+
+def _check_display_name(display: str) -> None:
+    if len(display) > MAX_DISPLAY_NAME:
+        raise InvalidAccount(f"a display name is at most {MAX_DISPLAY_NAME} characters", "display_name")
+    if any(unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp") for c in display):
+        raise InvalidAccount("a display name has no control or format characters and no line breaks", "display_name")
 
 
 def _secret_hash(secret: str) -> str:
@@ -195,13 +249,10 @@ class AccountStore:
     # Users ---------------------------------------------------------------------------------------
 
     def create_user(self, username: str, password: str, role: Role, display_name: str = "") -> None:
-        name = normalize_username(username)
-        if not _USERNAME.match(name):
-            raise InvalidAccount("a username is 2–32 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        name = check_username(username)
         check_password(password)
         display = display_name.strip() or name
-        if len(display) > 50:
-            raise InvalidAccount("a display name is at most 50 characters")
+        _check_display_name(display)
         hashed = self.hasher.hash(password)
         with self._conn() as conn:
             try:
@@ -210,7 +261,7 @@ class AccountStore:
                     (name, hashed, Role(role).value, display, _iso(self.clock.now())),
                 )
             except sqlite3.IntegrityError as exc:
-                raise InvalidAccount(f"the user {name} exists already") from exc
+                raise DuplicateUser(f"the user {name} exists already", "username") from exc
 
     def set_role(self, username: str, role: Role) -> None:
         """Change a user's role; it applies at the user's next request (sessions re-read it)."""
@@ -232,14 +283,68 @@ class AccountStore:
         with self._conn() as conn:
             changed = conn.execute(f"UPDATE users SET {assignment} WHERE username = ?", (value, name)).rowcount
             if not changed:
-                raise InvalidAccount(f"there is no user {name}")
+                raise UnknownUser(f"there is no user {name}")
             if end_sessions:
                 conn.execute("DELETE FROM sessions WHERE username = ?", (name,))
 
+    def update_user(
+        self,
+        username: str,
+        *,
+        role: Role | None = None,
+        disabled: bool | None = None,
+        display_name: str | None = None,
+    ) -> UserRecord:
+        """Change role, disabled and display name at once, never leaving the agency without an enabled admin.
+
+        Checked and written in one transaction, so two admins demoting each other cannot both succeed.
+        Disabling ends the user's sessions at once; a role applies at the user's next request. Raises
+        UnknownUser, LastAdmin, or InvalidAccount for a display name. (The CLI's ``set_role`` and
+        ``set_disabled`` stay unguarded: the command line is how an operator recovers.)
+        """
+        name = normalize_username(username)
+        display = display_name.strip() if display_name is not None else None
+        if display is not None:
+            if not display:
+                raise InvalidAccount("a display name is not empty", "display_name")
+            _check_display_name(display)
+        with self._conn() as conn, transaction(conn):
+            found = _user_record(conn, name)
+            if found is None:
+                raise UnknownUser(f"there is no user {name}")
+            new_role = Role(role) if role is not None else found.role
+            new_disabled = found.disabled if disabled is None else disabled
+            was_admin = found.role is Role.ADMIN and not found.disabled
+            if was_admin and (new_role is not Role.ADMIN or new_disabled):
+                others = conn.execute(
+                    "SELECT count(*) FROM users WHERE role = ? AND NOT disabled AND username != ?",
+                    (Role.ADMIN.value, name),
+                ).fetchone()[0]
+                if not others:
+                    raise LastAdmin(f"{name} is the last enabled admin")
+            conn.execute(
+                "UPDATE users SET role = ?, disabled = ?, display_name = ? WHERE username = ?",
+                (new_role.value, int(new_disabled), display or found.display_name, name),
+            )
+            if new_disabled:
+                conn.execute("DELETE FROM sessions WHERE username = ?", (name,))
+            updated = _user_record(conn, name)
+        assert updated is not None
+        return updated
+
     def users(self) -> list[tuple[str, Role, str]]:
+        """(username, role, display name) of every user (``gongkai user list``)."""
+        return [(u.username, u.role, u.display_name) for u in self.user_records()]
+
+    def user_records(self) -> list[UserRecord]:
+        """Every user, by username, with whether it is disabled."""
         with self._conn() as conn:
-            rows = conn.execute("SELECT username, role, display_name FROM users ORDER BY username").fetchall()
-        return [(r[0], Role(r[1]), r[2]) for r in rows]
+            rows = conn.execute(f"SELECT {_USER_COLUMNS} FROM users ORDER BY username").fetchall()
+        return [_as_record(row) for row in rows]
+
+    def user(self, username: str) -> UserRecord | None:
+        with self._conn() as conn:
+            return _user_record(conn, normalize_username(username))
 
     # Signing in and out --------------------------------------------------------------------------
 
@@ -350,13 +455,26 @@ class AccountStore:
         return found.principal if found else None
 
 
+_USER_COLUMNS = "username, display_name, role, disabled, created_at"
+
+
+def _as_record(row: tuple[str, str, str, int, str]) -> UserRecord:
+    return UserRecord(row[0], row[1], Role(row[2]), bool(row[3]), row[4])
+
+
+def _user_record(conn: sqlite3.Connection, name: str) -> UserRecord | None:
+    row = conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", (name,)).fetchone()
+    return _as_record(row) if row else None
+
+
 def check_password(password: str) -> None:
+    """InvalidAccount (field ``password``) naming the rule a password breaks; the message never holds it."""
     if len(password) < MIN_PASSWORD:
-        raise InvalidAccount(f"a password has at least {MIN_PASSWORD} characters")
+        raise InvalidAccount(f"a password has at least {MIN_PASSWORD} characters", "password")
     if len(password) > MAX_PASSWORD:
-        raise InvalidAccount(f"a password has at most {MAX_PASSWORD} characters")
+        raise InvalidAccount(f"a password has at most {MAX_PASSWORD} characters", "password")
     if password.strip() != password or not password.isprintable():
-        raise InvalidAccount("a password has no leading or trailing spaces and no control characters")
+        raise InvalidAccount("a password has no leading or trailing spaces and no control characters", "password")
 
 
 def csrf_matches(expected: str, given: str) -> bool:

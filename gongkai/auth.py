@@ -19,7 +19,7 @@ from pathlib import Path
 
 from gongkai.db import connect
 
-__all__ = ["Principal", "Role", "create_token", "list_tokens", "revoke_token", "verify_token"]
+__all__ = ["Principal", "Role", "create_token", "list_tokens", "revoke_token", "token_id", "verify_token"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (
@@ -50,6 +50,11 @@ class Principal:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_id(token: str) -> str:
+    """A token's id as ``list_tokens`` shows it: the first 12 hex digits of its SHA-256."""
+    return _hash(token)[:12]
 
 
 def create_token(path: Path, *, role: Role, name: str = "") -> str:

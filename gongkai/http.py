@@ -135,6 +135,10 @@ class StaffAuth:
             self._cache[token] = (now + self.ttl_s, found)
         return found
 
+    def forget(self) -> None:
+        """Drop the cache (after a revocation here; other processes forget within ``ttl_s``)."""
+        self._cache.clear()
+
 
 def requires(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency that admits staff with one of ``roles`` (admin always): 401 without a token, 403 else."""
@@ -199,8 +203,10 @@ def create_app(
     max_body_bytes: int,
     ready: Callable[[], bool],
     idempotency: Database,
+    own_idempotency_keys: tuple[str, ...] = (),
     lifespan: Any = None,
 ) -> FastAPI:
+    """The app; POSTs under ``own_idempotency_keys`` honour ``Idempotency-Key`` themselves (see IdempotencyKeys)."""
     app = FastAPI(title=title, version="1", lifespan=lifespan)
     app.state.staff_auth = staff_auth
     app.add_exception_handler(RequestValidationError, _on_validation_error)
@@ -209,7 +215,7 @@ def create_app(
     app.add_exception_handler(UnicodeDecodeError, _on_unicode_error)
     app.add_exception_handler(Exception, _on_unexpected)
     app.add_middleware(RequestMetrics)
-    app.add_middleware(IdempotencyKeys, db=idempotency)
+    app.add_middleware(IdempotencyKeys, db=idempotency, own_keys=own_idempotency_keys)
     app.add_middleware(BodyLimit, limit=max_body_bytes)  # added last: the outermost, before anything reads
     app.include_router(_operations_router(ready))
     for router in routers:

@@ -2,6 +2,10 @@
 
 Keys are scoped by caller (a hash of the Authorization header) and route, and remembered for
 ``ttl`` seconds. The same key with a different body is refused with 422.
+
+Routes under ``own_keys`` (staff administration) are passed through untouched: their requests carry
+passwords and their answers new tokens, and neither those nor a fast hash of such a body may be
+written to ``idempotency.db``. They honour ``Idempotency-Key`` themselves (``gongkai/staff_admin.py``).
 """
 
 from __future__ import annotations
@@ -37,15 +41,16 @@ _Answer = tuple[str, int, list[list[str]], bytes]
 class IdempotencyKeys:
     """ASGI middleware; ``path`` is its own SQLite database (the answers outlive restarts)."""
 
-    def __init__(self, app: ASGIApp, db: Database, ttl: float = 24 * 3600) -> None:
+    def __init__(self, app: ASGIApp, db: Database, ttl: float = 24 * 3600, own_keys: tuple[str, ...] = ()) -> None:
         self.app = app
         self.db = db
         self.ttl = ttl
+        self.own_keys = own_keys
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _header(scope, b"idempotency-key")
-        if scope["type"] != "http" or scope["method"] != "POST" or key is None:
+        if scope["type"] != "http" or scope["method"] != "POST" or key is None or self._own(scope["path"]):
             await self.app(scope, receive, send)
             return
         if not key or len(key) > _MAX_KEY:
@@ -69,6 +74,9 @@ class IdempotencyKeys:
                 await self._answer(where, hashlib.sha256(body).hexdigest(), body, scope, send)
             finally:
                 self._locks.pop(where, None)
+
+    def _own(self, path: str) -> bool:
+        return any(path == prefix or path.startswith(prefix + "/") for prefix in self.own_keys)
 
     async def _answer(self, where: str, body_hash: str, body: bytes, scope: Scope, send: Send) -> None:
         stored: _Answer | None = await self.db.run(_lookup, where, time.time() - self.ttl)

@@ -21,6 +21,7 @@ from gongkai.http import StaffAuth, create_app
 from gongkai.idempotency import SCHEMA as IDEMPOTENCY_SCHEMA
 from gongkai.service import ServiceContext, ServiceUnit
 from gongkai.settings import Settings
+from gongkai.staff_admin import OWN_IDEMPOTENCY_KEYS, staff_router
 
 __all__ = ["Platform", "ServiceBuilder", "tune_interpreter"]
 
@@ -105,15 +106,16 @@ class Platform:
             finally:
                 await self.stop()
 
+        accounts = AccountStore.from_settings(self.settings, self.clock)
+        auth_db = self.settings.path("auth.db")
         return create_app(
             title="Gongkai 政府信息公开平台 (" + ", ".join(u.name for u in self.units) + ")",
             routers=[router for unit in self.units for router in unit.routers]
-            + [calendar_router(self.calendar, self.clock)],
-            staff_auth=StaffAuth(
-                self.settings.path("auth.db"), accounts=AccountStore.from_settings(self.settings, self.clock)
-            ),
+            + [calendar_router(self.calendar, self.clock), staff_router(accounts, auth_db)],
+            staff_auth=StaffAuth(auth_db, accounts=accounts),
             max_body_bytes=self.settings.max_body_bytes,
             ready=lambda: self.ready,
             idempotency=self.idempotency,
+            own_idempotency_keys=OWN_IDEMPOTENCY_KEYS,
             lifespan=lifespan,
         )

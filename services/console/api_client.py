@@ -120,6 +120,14 @@ class UserApi:
         extra = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return await self._send("PUT", path, json=dict(body), headers=self._headers(extra))
 
+    async def patch(self, path: str, body: Mapping[str, Any]) -> httpx.Response:
+        """PATCH ``body`` (4xx raise ApiError)."""
+        return await self._send("PATCH", path, json=dict(body), headers=self._headers())
+
+    async def delete(self, path: str) -> httpx.Response:
+        """DELETE ``path`` (4xx raise ApiError)."""
+        return await self._send("DELETE", path, headers=self._headers())
+
     async def file(self, path: str, params: Mapping[str, Any]) -> httpx.Response:
         """A GET answered with a file (the report's renderings): the whole response, bytes and media type."""
         return await self._send("GET", path, params=params, headers=self._headers({"Accept": "*/*"}))

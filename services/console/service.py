@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from gongkai.accounts import AccountStore
 from gongkai.service import ServiceContext, ServiceUnit
+from services.console.admin_pages import admin_router
 from services.console.api_client import Api
 from services.console.calendar_pages import calendar_router
 from services.console.letter_pages import letter_router
@@ -33,6 +34,7 @@ def build(ctx: ServiceContext) -> ServiceUnit:
             proposal_router(console, ctx.clock),
             report_router(console, ctx.clock),
             calendar_router(console, ctx.clock),
+            admin_router(console),
         ],
         stop=api.close,
     )

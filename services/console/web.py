@@ -237,6 +237,8 @@ def _nav(user: SignedInUser | None, path: str) -> list[tuple[str, str, bool]]:
         items.append(("建议提案", f"{PREFIX}/proposals", path.startswith(f"{PREFIX}/proposals")))
         items.append(("年度报告", f"{PREFIX}/reports", path.startswith(f"{PREFIX}/reports")))
     if user.may(Role.ADMIN):
+        items.append(("用户与角色", f"{PREFIX}/admin/users", path.startswith(f"{PREFIX}/admin/users")))
+        items.append(("API令牌", f"{PREFIX}/admin/tokens", path.startswith(f"{PREFIX}/admin/tokens")))
         items.append(("工作日历", f"{PREFIX}/admin/calendar", path.startswith(f"{PREFIX}/admin/calendar")))
     return items
 

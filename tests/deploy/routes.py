@@ -19,7 +19,7 @@ from gongkai.settings import Settings
 #: (/healthz, /metrics) or lets them fall to its default service.
 OPERATIONS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
 #: Mounted by every process (gongkai/runtime.py) and routed to review by the gateway.
-SHARED_HOME = {"/api/v1/admin/calendar": "review"}
+SHARED_HOME = {"/api/v1/admin/calendar": "review", "/api/v1/admin/users": "review", "/api/v1/admin/tokens": "review"}
 
 Route = tuple[str, str]  # (method, path template)
 

@@ -50,6 +50,8 @@ def test_the_route_table_is_real() -> None:
         ("GET", "/api/v1/search"): "publish",
         ("GET", "/api/v1/stats/summary"): "stats",
         ("PUT", "/api/v1/admin/calendar/years/{year}"): "review",
+        ("PATCH", "/api/v1/admin/users/{username}"): "review",
+        ("DELETE", "/api/v1/admin/tokens/{token_id}"): "review",
     }.items():
         assert owned.get(route) == owner, route
 
