@@ -119,6 +119,10 @@ def console_pages(ids: dict[str, str]) -> list[str]:
         f"/console/proposals/{ids['proposal']}",
         "/console/reports/2026",
         "/console/admin/calendar",
+        "/console/admin/users",
+        "/console/admin/users/li",
+        "/console/admin/tokens",
+        "/console/letters/new",
     ]
 
 
