@@ -9,7 +9,7 @@ folder: users.png, token.png.
 from __future__ import annotations
 
 import httpx
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.browser import needs_chromium
 from tests.e2e.test_console_more_browser import Site, browser, new_page, open_nav, sign_in, site
@@ -20,10 +20,7 @@ __all__ = ["browser", "site"]  # the fixtures, shared with the other console bro
 NEW_PASSWORD = "风雨同舟 2026 zhou"
 
 
-def sign_in_as(page: object, site: Site, username: str, password: str) -> None:
-    from playwright.sync_api import Page
-
-    assert isinstance(page, Page)
+def sign_in_as(page: Page, site: Site, username: str, password: str) -> None:
     page.context.clear_cookies()
     page.goto(site.url + "/console/login")
     page.get_by_label("用户名").fill(username)
