@@ -19,7 +19,13 @@ import hashlib
 import hmac
 import secrets
 
-__all__ = ["new_tracking_code", "normalise_tracking_code", "tracking_code_hash", "tracking_code_matches"]
+__all__ = [
+    "new_tracking_code",
+    "normalise_tracking_code",
+    "tracking_code_from",
+    "tracking_code_hash",
+    "tracking_code_matches",
+]
 
 #: No 0/O, 1/I/L, 2/Z, 5/S, 8/B: codes are read aloud over the phone and copied from paper.
 _ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -30,6 +36,19 @@ def new_tracking_code() -> str:
     """12 random characters (about 56 bits), grouped as ``XXXX-XXXX-XXXX``."""
     chars = "".join(secrets.choice(_ALPHABET) for _ in range(_GROUPS * _GROUP_LEN))
     return "-".join(chars[i : i + _GROUP_LEN] for i in range(0, len(chars), _GROUP_LEN))
+
+
+def tracking_code_from(seed: bytes) -> str:
+    """The code a secret ``seed`` of at least 16 random bytes stands for: the same seed, the same code.
+
+    For submissions that must answer a repeat with what the first one got (a citizen's form sent twice).
+    """
+    number = int.from_bytes(hashlib.sha256(b"gongkai-tracking-seed:" + seed).digest(), "big")
+    chars = []
+    for _ in range(_GROUPS * _GROUP_LEN):  # 12 base-25 digits of a 256-bit number: no bias worth a bit
+        number, digit = divmod(number, len(_ALPHABET))
+        chars.append(_ALPHABET[digit])
+    return "-".join("".join(chars[i : i + _GROUP_LEN]) for i in range(0, len(chars), _GROUP_LEN))
 
 
 def normalise_tracking_code(code: str) -> str:

@@ -1,20 +1,44 @@
-"""What the citizen's HTML forms share: reading a posted form, keeping what was typed, Chinese messages.
+"""What the citizen's HTML forms share: reading a posted form, keeping what was typed, Chinese messages,
+and answering a form sent twice as the first time.
 
 Messages say what is wrong, never what was sent (the same rule as the API's errors).
+
+**Sent twice.** Each rendered form carries a random ``form_id`` (144 bits, known only to the browser
+that shows the form). The id, code and event id of what the form files are derived from it and the
+content filed (``Resubmission``): sending the same form again with the same content files the same
+event, which the log and every consumer drop as a repeat, and answers with the same id and tracking
+code, though neither the code nor the page was stored anywhere. The same form sent with other
+content (back, edit, send) files a new application, as a new form would.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+import secrets
+import uuid
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import Request
+from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
 from gongkai.problems import Problem
+from gongkai.tracking import tracking_code_from
 
-__all__ = ["chinese_message", "form_values", "posted_form"]
+__all__ = [
+    "Resubmission",
+    "chinese_message",
+    "form_values",
+    "new_form_id",
+    "posted_form",
+    "posted_form_id",
+    "resubmission",
+]
 
 _MAX_FIELDS = 40
 
@@ -31,6 +55,45 @@ async def posted_form(request: Request) -> dict[str, list[str]]:
         return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=_MAX_FIELDS, errors="strict")
     except ValueError as exc:  # not UTF-8 (UnicodeDecodeError is a ValueError), or too many fields
         raise Problem(400, "表单内容无法读取", "The form must be UTF-8 with a few fields.", "bad-form") from exc
+
+
+_FORM_ID = re.compile(r"^[A-Za-z0-9_-]{24}$")
+
+
+def new_form_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+@dataclass(frozen=True)
+class Resubmission:
+    """What a form sent (again) files under: its subject id, tracking code and event id."""
+
+    subject: str
+    tracking_code: str
+    event_id: uuid.UUID
+
+
+def posted_form_id(raw: Mapping[str, list[str]]) -> str:
+    """The posted ``form_id`` if it is one we could have issued, else ``""``."""
+    form_id = (raw.get("form_id") or [""])[0]
+    return form_id if _FORM_ID.match(form_id) else ""
+
+
+def resubmission(raw: Mapping[str, list[str]], content: BaseModel) -> Resubmission | None:
+    """The identity of ``content`` sent with the posted ``form_id``; None without a well-formed one."""
+    form_id = posted_form_id(raw)
+    if not form_id:
+        return None
+    seed = hmac.new(form_id.encode(), content.model_dump_json().encode(), hashlib.sha256).digest()
+
+    def derived(label: bytes) -> bytes:
+        return hmac.new(seed, label, hashlib.sha256).digest()
+
+    return Resubmission(
+        subject=uuid.UUID(bytes=derived(b"subject")[:16], version=4).hex,
+        tracking_code=tracking_code_from(derived(b"tracking-code")),
+        event_id=uuid.UUID(bytes=derived(b"event")[:16], version=4),
+    )
 
 
 def form_values(raw: Mapping[str, list[str]], fields: Collection[str]) -> dict[str, str]:

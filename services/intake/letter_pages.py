@@ -22,7 +22,14 @@ from pydantic import ValidationError
 from gongkai.portal import portal_templates
 from gongkai.service import ServiceContext
 from services.intake.fields import MAX_EMAIL, MAX_PHONE
-from services.intake.forms import chinese_message, form_values, posted_form
+from services.intake.forms import (
+    chinese_message,
+    form_values,
+    new_form_id,
+    posted_form,
+    posted_form_id,
+    resubmission,
+)
 from services.intake.letters_api import (
     CATEGORY_LABELS,
     KIND_LABELS,
@@ -154,7 +161,8 @@ def letter_pages_router(ctx: ServiceContext) -> APIRouter:
     ) -> HTMLResponse:
         ordered = [(field, problems[field]) for field in FIELD_LABELS if field in problems]
         errors = [(_anchor(field, values), message) for field, message in ordered]
-        context = {"values": values, "field_errors": problems, "errors": errors}
+        form_id = values.get("form_id") or new_form_id()
+        context = {"values": values, "field_errors": problems, "errors": errors, "form_id": form_id}
         return templates.TemplateResponse(request, "letter_new.html", context, status_code=status, headers=_NO_STORE)
 
     @pages.get("/letters/new", response_class=HTMLResponse)
@@ -164,11 +172,12 @@ def letter_pages_router(ctx: ServiceContext) -> APIRouter:
 
     @pages.post("/letters/new", response_class=HTMLResponse)
     async def send_letter(request: Request) -> HTMLResponse:
-        values = form_values(await posted_form(request), FIELD_LABELS)
+        raw = await posted_form(request)
+        values = form_values(raw, FIELD_LABELS)
         submission, problems = _check(ctx, values)
         if submission is None:
-            return form_page(request, values, problems, 422)
-        accepted = await accept_letter(ctx, submission, None)
+            return form_page(request, {**values, "form_id": posted_form_id(raw)}, problems, 422)
+        accepted = await accept_letter(ctx, submission, None, resubmission(raw, submission))
         context = {
             "accepted": accepted,
             "letter": submission,

@@ -37,6 +37,7 @@ from gongkai.service import ServiceContext
 from gongkai.tracking import new_tracking_code, tracking_code_hash
 from gongkai.vocabulary import LETTER_CATEGORY_LABELS, LETTER_KIND_LABELS
 from services.intake.fields import MAX_EMAIL, MAX_PHONE, checked_email, checked_phone, optional, refuse, required
+from services.intake.forms import Resubmission
 from services.intake.request_api import json_body, optional_staff
 from services.intake.request_form import MAX_NAME, Issue
 
@@ -240,24 +241,39 @@ class AcceptedLetter:
         return {"id": self.id, "tracking_code": self.tracking_code}
 
 
-async def accept_letter(ctx: ServiceContext, submission: LetterSubmission, caller: Principal | None) -> AcceptedLetter:
-    """Check the rules, record ``letter.received`` durably and return what the writer is told."""
+async def accept_letter(
+    ctx: ServiceContext,
+    submission: LetterSubmission,
+    caller: Principal | None,
+    again: Resubmission | None = None,
+) -> AcceptedLetter:
+    """Check the rules, record ``letter.received`` durably and return what the writer is told.
+
+    ``again``: the identity of a citizen's form, so that sending it twice files it once (forms.py).
+    """
     today = ctx.clock.today()
     issues = letter_issues(
         submission, today=today, records_start_on=ctx.settings.records_start_on, staff=caller is not None
     )
     if issues:
         raise refuse([FieldProblem(i.field, i.message) for i in issues], "The letter cannot be accepted")
-    letter_id = uuid.uuid4().hex
-    code = new_tracking_code()
+    letter_id = again.subject if again else uuid.uuid4().hex
+    code = again.tracking_code if again else new_tracking_code()
     data = to_letter_received(
         submission,
         tracking_code_hash=tracking_code_hash(code),
         today=today,
         recorded_by=caller.name if caller is not None else None,
     )
-    event = new_event("letter.received", subject=letter_id, source="intake", data=data, recorded_at=ctx.clock.now())
-    await ctx.bus.publish(event)  # durable before we answer
+    event = new_event(
+        "letter.received",
+        subject=letter_id,
+        source="intake",
+        data=data,
+        recorded_at=ctx.clock.now(),
+        event_id=again.event_id if again else None,
+    )
+    await ctx.bus.publish(event)  # durable before we answer; a repeat of the same event id is dropped
     return AcceptedLetter(id=letter_id, tracking_code=code, received_on=data.received_on)
 
 

@@ -21,7 +21,14 @@ from pydantic import ValidationError
 
 from gongkai.portal import portal_templates
 from gongkai.service import ServiceContext
-from services.intake.forms import chinese_message, form_values, posted_form
+from services.intake.forms import (
+    chinese_message,
+    form_values,
+    new_form_id,
+    posted_form,
+    posted_form_id,
+    resubmission,
+)
 from services.intake.request_api import accept_application
 from services.intake.request_form import (
     MAX_ADDRESS,
@@ -176,7 +183,8 @@ def pages_router(ctx: ServiceContext) -> APIRouter:
     ) -> HTMLResponse:
         ordered = [(field, problems[field]) for field in FIELD_LABELS if field in problems]
         errors = [(_anchor(field, values), message) for field, message in ordered]
-        context = {"values": values, "field_errors": problems, "errors": errors}
+        form_id = values.get("form_id") or new_form_id()
+        context = {"values": values, "field_errors": problems, "errors": errors, "form_id": form_id}
         return templates.TemplateResponse(request, "apply.html", context, status_code=status, headers=_NO_STORE)
 
     @pages.get("/requests/new", response_class=HTMLResponse)
@@ -185,11 +193,12 @@ def pages_router(ctx: ServiceContext) -> APIRouter:
 
     @pages.post("/requests/new", response_class=HTMLResponse)
     async def submit_application(request: Request) -> HTMLResponse:
-        values = form_values(await posted_form(request), FIELD_LABELS)
+        raw = await posted_form(request)
+        values = form_values(raw, FIELD_LABELS)
         application, problems = _check(ctx, values)
         if application is None:
-            return form_page(request, values, problems, 422)
-        accepted = await accept_application(ctx, application, None)
+            return form_page(request, {**values, "form_id": posted_form_id(raw)}, problems, 422)
+        accepted = await accept_application(ctx, application, None, resubmission(raw, application))
         context = {
             "accepted": accepted,
             "application": application,

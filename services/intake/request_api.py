@@ -21,6 +21,7 @@ from gongkai.problems import FieldProblem, Problem
 from gongkai.service import ServiceContext
 from gongkai.tracking import new_tracking_code, tracking_code_hash
 from services.intake.fields import refuse
+from services.intake.forms import Resubmission
 from services.intake.request_form import (
     RequestApplication,
     application_issues,
@@ -61,9 +62,15 @@ async def json_body(request: Request) -> None:
 
 
 async def accept_application(
-    ctx: ServiceContext, application: RequestApplication, caller: Principal | None
+    ctx: ServiceContext,
+    application: RequestApplication,
+    caller: Principal | None,
+    again: Resubmission | None = None,
 ) -> AcceptedRequest:
-    """Check the rules, record ``request.received`` durably and return what the filer is told."""
+    """Check the rules, record ``request.received`` durably and return what the filer is told.
+
+    ``again``: the identity of a citizen's form, so that sending it twice files it once (forms.py).
+    """
     today = ctx.clock.today()
     issues = application_issues(
         application, today=today, records_start_on=ctx.settings.records_start_on, staff=caller is not None
@@ -72,16 +79,23 @@ async def accept_application(
         raise refuse(
             [FieldProblem(i.field, i.message) for i in issues], "The application does not meet 条例 Art. 29/31"
         )
-    request_id = uuid.uuid4().hex
-    code = new_tracking_code()
+    request_id = again.subject if again else uuid.uuid4().hex
+    code = again.tracking_code if again else new_tracking_code()
     data = to_request_received(
         application,
         tracking_code_hash=tracking_code_hash(code),
         today=today,
         recorded_by=caller.name if caller is not None else None,
     )
-    event = new_event("request.received", subject=request_id, source="intake", data=data, recorded_at=ctx.clock.now())
-    await ctx.bus.publish(event)  # durable before we answer
+    event = new_event(
+        "request.received",
+        subject=request_id,
+        source="intake",
+        data=data,
+        recorded_at=ctx.clock.now(),
+        event_id=again.event_id if again else None,
+    )
+    await ctx.bus.publish(event)  # durable before we answer; a repeat of the same event id is dropped
     return AcceptedRequest(id=request_id, tracking_code=code, status=initial_status(application.channel))
 
 

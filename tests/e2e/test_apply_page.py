@@ -89,8 +89,9 @@ def test_every_input_has_a_label_and_groups_have_a_legend(intake: Intake) -> Non
     (form,) = doc.xpath("//form[@class='apply']")
     assert form.get("method") == "post" and form.get("action") == "/requests/new"
     labelled = {label.get("for") for label in doc.xpath("//label")}
-    controls = form.xpath(".//input | .//select | .//textarea")
+    controls = form.xpath(".//input[not(@type='hidden')] | .//select | .//textarea")
     assert {c.get("name") for c in controls} == set(FORM)
+    assert form.xpath(".//input[@type='hidden']/@name") == ["form_id"]
     for control in controls:
         assert control.get("id") in labelled, control.get("name")
     for name in ("kind", "delivery_form", "delivery_method"):
@@ -255,3 +256,45 @@ def test_posts_that_are_not_the_form_are_refused(
     response = intake.client.post("/requests/new", content=body, headers={"Content-Type": content_type})
     assert_problem(response, status)
     assert intake.events() == []
+
+
+def form_id_of(response: Any) -> str:
+    (form_id,) = page(response).xpath("//form//input[@name='form_id']/@value")
+    return str(form_id)
+
+
+def shown(response: Any) -> tuple[str, str]:
+    doc = page(response)
+    return doc.get_element_by_id("request-id").text_content(), doc.get_element_by_id("tracking-code").text_content()
+
+
+def test_a_form_sent_twice_is_filed_once_and_answered_with_the_same_code(intake: Intake) -> None:
+    form_id = form_id_of(intake.client.get("/requests/new"))
+    first = apply(intake, FORM | {"form_id": form_id})
+    again = apply(intake, FORM | {"form_id": form_id})  # a double click, or "resend" after a lost answer
+    assert first.status_code == again.status_code == 200
+    assert shown(first) == shown(again)
+    (event,) = intake.events()
+    request_id, code = shown(first)
+    assert event.subject == request_id and event.data["tracking_code_hash"] == tracking_code_hash(code)
+
+
+def test_the_same_form_sent_with_other_content_is_a_new_application(intake: Intake) -> None:
+    form_id = form_id_of(intake.client.get("/requests/new"))
+    first = apply(intake, FORM | {"form_id": form_id})
+    changed = FORM["description"] + "（2024年度）"
+    edited = apply(intake, FORM | {"form_id": form_id, "description": changed})
+    assert shown(first)[0] != shown(edited)[0] and shown(first)[1] != shown(edited)[1]
+    assert [e.data["description"] for e in intake.events()] == [FORM["description"], changed]
+
+
+def test_every_form_gets_its_own_id_and_a_refused_form_keeps_it(intake: Intake) -> None:
+    ids = {form_id_of(intake.client.get("/requests/new")) for _ in range(3)}
+    assert len(ids) == 3
+    form_id = ids.pop()
+    refused = apply(intake, FORM | {"form_id": form_id, "description": ""})
+    assert refused.status_code == 422 and form_id_of(refused) == form_id
+    forged = apply(intake, FORM | {"form_id": "<script>"})  # not one we issue: filed as a form without an id
+    assert forged.status_code == 200 and "<script>" not in forged.text
+    without = apply(intake, FORM)
+    assert shown(forged)[0] != shown(without)[0] and len(intake.events()) == 2

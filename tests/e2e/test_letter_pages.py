@@ -71,7 +71,8 @@ def test_every_control_has_a_label_and_the_choices_are_the_vocabulary(intake: In
     doc = page(intake.client.get("/letters/new"))
     form = doc.xpath("//form[@action='/letters/new']")[0]
     assert form.get("method") == "post"
-    for control in form.xpath(".//input | .//textarea"):
+    assert form.xpath(".//input[@type='hidden']/@name") == ["form_id"]
+    for control in form.xpath(".//input[not(@type='hidden')] | .//textarea"):
         (label,) = doc.xpath(f"//label[@for='{control.get('id')}']")
         assert label.text_content().strip()
     kinds = {i.get("value"): i.getparent().text_content().strip() for i in form.xpath(".//input[@name='kind']")}
@@ -81,7 +82,7 @@ def test_every_control_has_a_label_and_the_choices_are_the_vocabulary(intake: In
     }
     assert categories == {"consultation": "咨询", "complaint": "投诉", "suggestion": "建议", "help": "求助"}
     assert form.xpath(".//input[@checked]") == []
-    assert {e.get("name") for e in form.xpath(".//input[@type!='radio'] | .//textarea")} == {
+    assert {e.get("name") for e in form.xpath(".//input[@type!='radio' and @type!='hidden'] | .//textarea")} == {
         "department",
         "title",
         "body",
@@ -277,3 +278,14 @@ def test_unknown_fields_in_the_post_are_ignored(intake: Intake) -> None:
 def test_the_page_is_html_without_scripts(intake: Intake) -> None:
     doc = lxml.html.fromstring(intake.client.get("/letters/new").text)
     assert doc.xpath("//script") == []
+
+
+def test_a_letter_sent_twice_is_filed_once_and_answered_with_the_same_code(intake: Intake) -> None:
+    (form_id,) = page(intake.client.get("/letters/new")).xpath("//form//input[@name='form_id']/@value")
+    _, first_id, first_code = sent(send(intake, FORM | {"form_id": form_id}))
+    _, again_id, again_code = sent(send(intake, FORM | {"form_id": form_id}))
+    assert (first_id, first_code) == (again_id, again_code)
+    (event,) = letters(intake)
+    assert event.subject == first_id and event.data["tracking_code_hash"] == tracking_code_hash(first_code)
+    _, edited_id, _ = sent(send(intake, FORM | {"form_id": form_id, "title": "小区门口施工噪音"}))
+    assert edited_id != first_id and len(letters(intake)) == 2
