@@ -268,20 +268,6 @@ def safe_next(target: str) -> str:
     return target
 
 
-def field_errors(exc: ApiError, labels: Mapping[str, str]) -> list[str]:
-    """The API's 422 field problems, each on its field's label (nothing was recorded)."""
-    found = exc.problem.get("errors")
-    if not isinstance(found, list) or not found:
-        return [exc.detail or "提交的内容未通过校验，本次未作任何记录。"]
-    lines = []
-    for item in found:
-        field = str(item.get("field", "")) if isinstance(item, dict) else ""
-        message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
-        label = labels.get(field) or labels.get(field.split(".")[0], field)
-        lines.append(f"{label}：{message}（系统校验未通过，本次未作任何记录）")
-    return lines
-
-
 def conflict_text(label: str, state: str, what: str) -> str:
     """The API's 409: the step ``label`` was not recorded because the ``what`` is now in ``state``."""
     return (
