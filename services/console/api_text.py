@@ -228,6 +228,14 @@ _RULES: tuple[tuple[str, _Template], ...] = (
     (r"the due date (?P<d>[\d-]+) has already passed", "答复期限（{d}）已过，不能再延长"),
     # --- appeals (services/review/appeals_api.py) ---
     (r"appeal \w+ already has a result \((?P<r>\w+)\)", _result),
+    # --- published documents: withdrawal and 效力状态 (services/publish/api.py) ---
+    (r"a withdrawal needs a reason", "请填写撤回理由"),
+    (r"must name another document", "不能是本文件自身，应为修改或替代本文件的另一份文件"),
+    (r"A document cannot replace itself", "修改或替代本文件的文件不能是本文件自身"),
+    (r"no published document has this id", "没有该编号的已公开文件（可能尚未公开或已撤回）"),
+    (r"The replacing document is not published", "修改或替代本文件的文件尚未公开或已撤回"),
+    # 409 reason
+    (r"only a published document can be withdrawn or relabelled", "只有已公开的文件才能撤回或标注效力状态"),
 )
 _COMPILED = tuple((re.compile(pattern, re.S), template) for pattern, template in _RULES)
 #: The 409's reason when it only says the state forbids the step: the state's own sentence says it all.

@@ -274,5 +274,5 @@ async def _publishing(api: UserApi) -> Section:
                 "/?" + urlencode(REGULATIONS),
             ),
         ],
-        note="撤回已公开文件、标注规章和规范性文件的效力状态（已修改、已废止）暂无页面操作，请通过接口办理。",
+        note="撤回已公开的文件、标注规章和规范性文件的效力状态（已修改、已废止）：在“已公开文件”中打开该文件办理。",
     )

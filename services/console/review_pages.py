@@ -1,4 +1,5 @@
-"""保密审查 in the console: the queue, a document's review view, and the reviewer's decision form.
+"""保密审查 in the console: the queue, a document's review view, the reviewer's decision form, and the
+publisher's forms for a published document (撤回公开, 标注效力状态; their rules are in ``publishing.py``).
 
 The page mirrors the review API's rules so it can explain them before sending anything (which
 decisions a status allows, that findings must be redacted or consciously overridden, that reject,
@@ -21,8 +22,30 @@ from fastapi.responses import HTMLResponse, Response
 from gongkai.auth import Role
 from gongkai.vocabulary import category_label
 from services.console.api_client import ApiError, ApiUnavailable
+from services.console.api_text import conflict_lines, field_lines
+from services.console.publishing import (
+    FIELD_LABELS,
+    PUBLISH,
+    PUBLISH_ACTIONS,
+    SUCCESSOR_VERBS,
+    VALIDITY_LABELS,
+    PublishForms,
+    is_public,
+    parse_validity,
+    parse_withdrawal,
+    resolve_successor,
+)
 from services.console.text_view import DEFAULT_REASONS, FINDING_LABELS, MAX_REASON, merge_spans, render
-from services.console.web import PREFIX, SECURITY_HEADERS, Console, Form, SignedInUser, first, form_key
+from services.console.web import (
+    PREFIX,
+    SECURITY_HEADERS,
+    Console,
+    Form,
+    SignedInUser,
+    first,
+    form_key,
+    see_other,
+)
 
 __all__ = ["review_router"]
 
@@ -73,6 +96,8 @@ DONE = {
     "reopen": "文件已重新进入审查。",
     "replayed": "该表单已经提交过，本次未重复记录。",
     "pending": "决定已提交，正在处理；请稍后刷新本页查看最新状态。",
+    "publish_pending": "已提交，正在处理；请稍后刷新本页查看最新状态。",
+    **{name: action.done for name, action in PUBLISH_ACTIONS.items()},
 }
 VIEWS = {
     "in_review": ("待审查", {"status": "in_review"}),
@@ -81,8 +106,11 @@ VIEWS = {
     "overdue": ("逾期未公开", {"overdue": "true"}),
     "rejected": ("不予公开", {"status": "rejected"}),
     "published": ("已公开", {"status": "published"}),
+    "withdrawn": ("已撤回", {"status": "withdrawn"}),
     "all": ("全部", {}),
 }
+#: The views whose documents have been public: their 效力状态 is shown.
+PUBLIC_VIEWS = frozenset({"published", "withdrawn", "all"})
 MANUAL_ROWS = 3
 _MAX_MANUAL_ROWS = 20
 _MAX_COMMENT = 2000
@@ -90,6 +118,8 @@ _DOC_ID = re.compile(r"^[0-9a-f]{32}$")
 PAGE_SIZE = 50
 #: How long a decision page waits for review to apply the decision before showing the document again.
 APPLY_WAIT_S = 5.0
+#: How many successors named in a document's history get their titles looked up.
+_MAX_SUCCESSORS = 5
 
 
 @dataclass
@@ -109,14 +139,15 @@ def review_router(console: Console) -> APIRouter:
     @pages.get("/review", response_class=HTMLResponse)
     async def queue(
         request: Request,
-        view: Annotated[str, Query(max_length=20)] = "in_review",
+        view: Annotated[str, Query(max_length=20)] = "",
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     ) -> Response:
         user = await console.allowed(request, (*READ,), "查看保密审查")
         if not isinstance(user, SignedInUser):
             return user
         if view not in VIEWS:
-            view = "in_review"
+            # A publisher's documents are the published ones; everyone else starts with what waits for review.
+            view = "published" if user.session.role is Role.PUBLISHER else "in_review"
         params = {**VIEWS[view][1], "page": page, "size": PAGE_SIZE}
         try:
             listing = await user.api.get("/api/v1/documents", params)
@@ -129,6 +160,8 @@ def review_router(console: Console) -> APIRouter:
             "page": page,
             "more": len(listing["items"]) == PAGE_SIZE,
             "status_labels": STATUS_LABELS,
+            "validity_labels": VALIDITY_LABELS,
+            "show_validity": view in PUBLIC_VIEWS,
             "category_label": category_label,
         }
         return console.page(request, "review_queue.html", context, user=user)
@@ -144,7 +177,7 @@ def review_router(console: Console) -> APIRouter:
             doc = await user.api.get(f"/api/v1/documents/{doc_id}")
         except (ApiError, ApiUnavailable) as exc:
             return console.api_failure(request, user, exc, missing="未找到该文件。")
-        return _document_page(console, request, user, doc, DecisionForm(), [], DONE.get(done, ""), 200)
+        return await _document_page(console, request, user, doc, DecisionForm(), [], DONE.get(done, ""), 200)
 
     @pages.post("/documents/{doc_id}/decision", response_class=HTMLResponse)
     async def decide(request: Request, doc_id: str) -> Response:
@@ -160,13 +193,14 @@ def review_router(console: Console) -> APIRouter:
             return console.api_failure(request, user, exc, missing="未找到该文件。")
         command, state, errors = parse_decision(form, doc)
         if command is None:
-            return _document_page(console, request, user, doc, state, errors, "", 422)
+            return await _document_page(console, request, user, doc, state, errors, "", 422)
         key = form_key(form)
         try:
             answer = await user.api.post(f"/api/v1/documents/{doc_id}/review", command, idempotency_key=key)
         except ApiError as exc:
             if exc.status in (409, 422):
-                return _document_page(console, request, user, doc, state, [_refusal(exc, doc)], "", exc.status)
+                refusal = [_refusal(exc, doc)]
+                return await _document_page(console, request, user, doc, state, refusal, "", exc.status)
             return console.api_failure(request, user, exc, missing="未找到该文件。")
         except ApiUnavailable as exc:
             return console.api_failure(request, user, exc, missing="未找到该文件。")
@@ -181,7 +215,102 @@ def review_router(console: Console) -> APIRouter:
             headers={**SECURITY_HEADERS, "Location": f"{PREFIX}/documents/{doc_id}?done={outcome}"},
         )
 
+    @pages.post("/documents/{doc_id}/withdraw", response_class=HTMLResponse)
+    async def withdraw(request: Request, doc_id: str) -> Response:
+        allowed = await console.allowed_post(request, (*PUBLISH,), "撤回已公开的文件")
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
+        return await _publish_step(console, request, user, form, doc_id, "withdraw")
+
+    @pages.post("/documents/{doc_id}/validity", response_class=HTMLResponse)
+    async def validity(request: Request, doc_id: str) -> Response:
+        allowed = await console.allowed_post(request, (*PUBLISH,), "标注文件的效力状态")
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
+        return await _publish_step(console, request, user, form, doc_id, "validity")
+
     return pages
+
+
+async def _publish_step(
+    console: Console, request: Request, user: SignedInUser, form: Form, doc_id: str, action: str
+) -> Response:
+    """撤回公开 or 标注效力状态: check the form, send it with its form_id as Idempotency-Key, wait for the effect."""
+    missing = "未找到该文件。"
+    if not _DOC_ID.match(doc_id):
+        return console.message(request, "未找到", missing, user=user, status=404)
+    label = PUBLISH_ACTIONS[action].label
+    try:
+        doc = await user.api.get(f"/api/v1/documents/{doc_id}")
+        if action == "withdraw":
+            body, kept, errors = parse_withdrawal(form)
+        else:
+            body, kept, errors = parse_validity(form, doc)
+            if body is not None and kept["successor"]:
+                successor, problem = await resolve_successor(user.api, kept["successor"], doc_id)
+                if problem is not None:
+                    body, errors = None, [problem]
+                elif successor is not None:
+                    body["replaced_by"] = successor
+    except (ApiError, ApiUnavailable) as exc:
+        return console.api_failure(request, user, exc, missing=missing)
+    forms = PublishForms(failed=action, kept=kept)
+    if body is None:
+        lines = [f"“{label}”未被记录，请修改后重新提交：", *errors]
+        return await _document_page(console, request, user, doc, DecisionForm(), lines, "", 422, forms)
+    try:
+        answer = await user.api.post(f"/api/v1/documents/{doc_id}/{action}", body, idempotency_key=form_key(form))
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            return console.api_failure(request, user, exc, missing=missing)
+        try:  # the document as it is now: a 409 means someone else acted first
+            doc = await user.api.get(f"/api/v1/documents/{doc_id}")
+        except (ApiError, ApiUnavailable) as again:
+            return console.api_failure(request, user, again, missing=missing)
+        if exc.status == 409:
+            status = doc["status"]
+            now = "未在门户网站公开" if status == "published" else STATUS_LABELS.get(status, status)
+            lines = conflict_lines(exc, label, {"not_published": now}, "文件")
+            forms = PublishForms()
+        else:
+            lines = [f"“{label}”未被记录，请修改后重新提交：", *field_lines(exc, FIELD_LABELS)]
+        return await _document_page(console, request, user, doc, DecisionForm(), lines, "", exc.status, forms)
+    except ApiUnavailable as exc:
+        return console.api_failure(request, user, exc, missing=missing)
+    if answer.headers.get("idempotent-replayed") == "true":
+        outcome = "replayed"
+    elif await _public_change(user, doc_id, len(doc["history"]), body if action == "validity" else None):
+        outcome = action
+    else:
+        outcome = "publish_pending"
+    return see_other(f"{PREFIX}/documents/{doc_id}?done={outcome}")
+
+
+async def _public_change(user: SignedInUser, doc_id: str, history_before: int, validity: dict[str, Any] | None) -> bool:
+    """Wait (bounded) until the file records the step and the portal shows it.
+
+    Withdrawn (``validity`` None): the public document is gone; relabelled: it shows the new validity and successor.
+    """
+    deadline = time.monotonic() + APPLY_WAIT_S
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        try:
+            doc = await user.api.get(f"/api/v1/documents/{doc_id}")
+            if len(doc["history"]) <= history_before:
+                continue
+            public = await user.api.get(f"/api/v1/public/documents/{doc_id}")
+        except ApiError as exc:
+            return exc.status == 404 and validity is None
+        except ApiUnavailable:
+            return False
+        if validity is not None and (public["validity"], public.get("replaced_by")) == (
+            validity["validity"],
+            validity.get("replaced_by"),
+        ):
+            return True
+    return False
 
 
 async def _applied(user: SignedInUser, doc_id: str, history_before: int) -> bool:
@@ -292,7 +421,21 @@ def _refusal(exc: ApiError, doc: dict[str, Any]) -> str:
     return f"提交的内容未通过校验，决定未被记录（{exc.detail}）。"
 
 
-def _document_page(
+async def _titles(user: SignedInUser, ids: Sequence[str]) -> dict[str, str]:
+    """The titles of the documents named as successors (from their review files); unknown ones are left out."""
+
+    async def title(doc_id: str) -> tuple[str, str | None]:
+        try:
+            found = await user.api.get(f"/api/v1/documents/{doc_id}")
+        except (ApiError, ApiUnavailable):
+            return doc_id, None
+        return doc_id, str(found["title"])
+
+    found = await asyncio.gather(*(title(doc_id) for doc_id in ids))
+    return {doc_id: name for doc_id, name in found if name is not None}
+
+
+async def _document_page(
     console: Console,
     request: Request,
     user: SignedInUser,
@@ -301,12 +444,21 @@ def _document_page(
     errors: list[str],
     done: str,
     status: int,
+    publishing: PublishForms | None = None,
 ) -> HTMLResponse:
     text = doc["title"] + "\n" + doc["body"]
     findings = doc["findings"]
     redactions = [(r["start"], r["end"]) for r in doc.get("redactions") or []]
     may_decide = user.may(*DECIDE)
     decisions = [(d, DECISION_LABELS[d]) for d in ALLOWED.get(doc["status"], ())] if may_decide else []
+    # A publisher's refusal (``publishing`` given) says itself what was not recorded; a reviewer's gets the heading.
+    errors_title = "" if publishing is not None else "决定未被记录，请修改后重新提交："
+    publishing = publishing or PublishForms()
+    relabels = [h for h in doc["history"] if h["step"] == "validity"]
+    successor = relabels[-1].get("replaced_by") if relabels and doc.get("validity", "in_force") != "in_force" else None
+    named = list(dict.fromkeys(h["replaced_by"] for h in reversed(relabels) if h.get("replaced_by")))
+    withdrawals = [h for h in doc["history"] if h["step"] == "withdraw"]
+    may_publish = user.may(*PUBLISH) and is_public(doc)
     context = {
         "doc": doc,
         "text_html": render(text, [(f["start"], f["end"]) for f in findings], redactions),
@@ -329,6 +481,28 @@ def _document_page(
         "category_label": category_label(doc["category"]),
         "may_decide": may_decide,
         "decisions": decisions,
+        "errors_title": errors_title,
+        "public": is_public(doc),
+        "validity_labels": VALIDITY_LABELS,
+        "successor": successor,
+        "successor_verbs": SUCCESSOR_VERBS,
+        "titles": await _titles(user, named[:_MAX_SUCCESSORS]),
+        "withdrawal": withdrawals[-1] if doc["status"] == "withdrawn" and withdrawals else None,
+        "may_publish": may_publish,
+        "publish_forms": [
+            {
+                "name": name,
+                "action": action,
+                "form_id": secrets.token_urlsafe(18),
+                "values": publishing.kept if publishing.failed == name else {},
+                "open": publishing.failed == name,
+            }
+            for name, action in PUBLISH_ACTIONS.items()
+        ]
+        if may_publish
+        else [],
+        "publish_note": not user.may(*PUBLISH) and is_public(doc),
+        "today": console.accounts.clock.today().isoformat(),  # the service's clock (GONGKAI_CLOCK)
         "state": state,
         "errors": errors,
         "done": done,

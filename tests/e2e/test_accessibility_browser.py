@@ -109,6 +109,7 @@ def console_pages(ids: dict[str, str]) -> list[str]:
         "/console/",
         "/console/review",
         f"/console/documents/{ids['review']}",
+        f"/console/documents/{ids['published']}",  # the publisher's forms 撤回公开 and 标注效力状态
         "/console/requests",
         "/console/requests/new",
         f"/console/requests/{ids['request']}",

@@ -106,7 +106,7 @@ def test_a_publisher_counts_the_replies_to_publish_and_what_is_public(site: Site
     assert count_of(page, "待公开的建议提案答复") == "1"
     assert count_of(page, "已公开文件") == "2"
     assert count_of(page, "现行有效的规章和规范性文件") == "1"
-    assert "暂无页面操作" in page  # withdrawal and validity are API-only so far, and the page says so
+    assert "在“已公开文件”中打开该文件办理" in page  # withdrawal and validity: tests/e2e/test_console_publishing.py
 
     replies = link_of(page, "待公开的建议提案答复")
     assert replies == "/console/proposals?unpublished=1"

@@ -19,6 +19,7 @@ from services.console.api_client import ApiError
 from services.console.api_text import REUSED, conflict_lines, conflict_reason, field_label, field_lines, in_chinese
 from services.intake.letters_api import LetterSubmission, letter_issues
 from services.intake.request_form import RequestApplication, application_issues
+from services.publish.api import ValidityChange, Withdrawal
 from services.review.appeals import InvalidDate, check_decided_on, check_filed_on
 from services.review.request_actions import Action
 
@@ -118,6 +119,33 @@ def validation_messages() -> list[str]:
     return found
 
 
+def publish_messages() -> list[str]:
+    """Pydantic's and the models' messages for wrong withdrawal and validity bodies (services/publish/api.py)."""
+    bodies: list[tuple[type[Withdrawal] | type[ValidityChange], dict[str, Any]]] = [
+        (Withdrawal, {"reason": "   "}),
+        (Withdrawal, {"reason": ""}),
+        (Withdrawal, {"reason": "x" * 501}),
+        (Withdrawal, {}),
+        (ValidityChange, {"validity": "void", "effective_on": "2026-13-01", "replaced_by": "not-an-id"}),
+        (ValidityChange, {"validity": "repealed", "effective_on": "2026-06-01", "note": "x" * 501, "by": "me"}),
+    ]
+    found = []
+    for model, body in bodies:
+        with pytest.raises(ValidationError) as caught:
+            model.model_validate(body)
+        found += [str(e["msg"]) for e in caught.value.errors()]
+    return found
+
+
+#: The publish API's own 422 field messages and details for a successor (services/publish/api.py).
+PUBLISH_DOMAIN = [
+    "must name another document",
+    "A document cannot replace itself.",
+    "no published document has this id",
+    "The replacing document is not published.",
+]
+
+
 #: The domain's fixed sentences (services/review/cases.py, letters.py, proposals.py; intake's fields).
 DOMAIN = [
     "the day of a step cannot be in the future",
@@ -173,10 +201,14 @@ CONFLICTS = [
     "the reply period was already extended on 2026-04-01 (state: assigned)",
     "the due date 2026-06-30 has already passed (state: assigned)",
     f"appeal {'a' * 32} already has a result (upheld) (state: decided)",
+    "only a published document can be withdrawn or relabelled (state: not_published)",
 ]
 
 
-@pytest.mark.parametrize("message", [*intake_messages(), *date_messages(), *validation_messages(), *DOMAIN])
+@pytest.mark.parametrize(
+    "message",
+    [*intake_messages(), *date_messages(), *validation_messages(), *publish_messages(), *PUBLISH_DOMAIN, *DOMAIN],
+)
 def test_every_known_message_of_the_api_reads_in_chinese(message: str) -> None:
     text = in_chinese(message)
     assert "系统说明" not in text, f"no Chinese for {message!r}"
@@ -244,3 +276,32 @@ def test_a_422_is_listed_by_field_in_chinese_and_a_reused_form_is_said_so() -> N
     assert lines == ["延长天数：不能大于 20（系统校验未通过，本次未作任何记录）"]
     reused = {"type": "idempotency-key-reused", "detail": "This key was used with a different body."}
     assert field_lines(ApiError(422, reused), {}) == [REUSED]
+
+
+def test_the_publish_apis_refusals_read_in_chinese_on_their_fields() -> None:
+    labels = {"reason": "撤回理由", "replaced_by": "修改或替代本文件的文件"}
+    unknown = {
+        "type": "validation",
+        "detail": "The replacing document is not published.",
+        "errors": [{"field": "replaced_by", "message": "no published document has this id"}],
+    }
+    assert field_lines(ApiError(422, unknown), labels) == [
+        "修改或替代本文件的文件：没有该编号的已公开文件（可能尚未公开或已撤回）（系统校验未通过，本次未作任何记录）"
+    ]
+    blank = {
+        "type": "validation",
+        "errors": [{"field": "reason", "message": "Value error, a withdrawal needs a reason"}],
+    }
+    assert field_lines(ApiError(422, blank), labels) == ["撤回理由：请填写撤回理由（系统校验未通过，本次未作任何记录）"]
+    gone = ApiError(
+        409,
+        {
+            "detail": "only a published document can be withdrawn or relabelled (state: not_published)",
+            "state": "not_published",
+        },
+    )
+    assert conflict_lines(gone, "撤回公开", {"not_published": "已撤回"}, "文件") == [
+        "“撤回公开”未被记录：该文件当前状态为“已撤回”，不能进行此操作（可能已有人办理过，或页面已过期）。"
+        "页面已显示最新状态，本次未作任何记录。",
+        "原因：只有已公开的文件才能撤回或标注效力状态。",
+    ]
