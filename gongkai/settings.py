@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     kafka_rebalance_timeout_ms: int = 10_000
 
     # The faust stats app on Kafka (services/stats/faust_app.py).
+    stats_counters: Literal["local", "faust"] = Field(
+        default="local",
+        description="where the stats API reads counters: 'local' (stats.db) or 'faust' (the faust tables' changelog)",
+    )
     faust_app_id: str = Field(default="gongkai-stats", description="faust app id: consumer group and table topics")
     faust_web_port: int = Field(default=6066, ge=1, le=65535, description="the faust worker's HTTP port")
     faust_producer_max_batch_size: int | None = Field(

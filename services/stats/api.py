@@ -17,6 +17,7 @@ from gongkai.http import Clerk, Staff
 from gongkai.problems import FieldProblem, Problem
 from gongkai.service import ServiceContext
 from services.stats import store
+from services.stats.counters import CounterSource
 from services.stats.report import annual_report
 from services.stats.summary import summary
 
@@ -41,7 +42,8 @@ class SectionText(BaseModel):
     text: str = Field(max_length=50_000)
 
 
-def router(ctx: ServiceContext, db: Database, applied: Applied) -> APIRouter:
+def router(ctx: ServiceContext, db: Database, applied: Applied, source: CounterSource) -> APIRouter:
+    """The stats API: counters from ``source`` (local or faust), the report's staff entries from ``db``."""
     api = APIRouter(prefix="/api/v1", tags=["stats"])
 
     def checked_year(year: int) -> int:
@@ -64,8 +66,8 @@ def router(ctx: ServiceContext, db: Database, applied: Applied) -> APIRouter:
     @api.get("/stats/summary", summary="The year's counts and rates")
     async def get_summary(_: Staff, year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> dict[str, Any]:
         year = year or ctx.clock.today().year
-        counters = await db.run(store.all_counters)
-        overdue_open = await db.run(store.count_open_overdue_requests)
+        counters = await source.counters()
+        overdue_open = await source.open_overdue_requests()
         return summary(year, counters, overdue_open=overdue_open)
 
     @api.get("/reports/annual/{year}", summary="The annual report (政府信息公开工作年度报告), 2021 format")
@@ -78,7 +80,7 @@ def router(ctx: ServiceContext, db: Database, applied: Applied) -> APIRouter:
         if format not in ("json", "md", "html", "xlsx"):
             message = "format must be json, md, html or xlsx"
             raise Problem(422, "不支持的格式", message, "validation", [FieldProblem("format", message)])
-        counters = await db.run(store.all_counters)
+        counters = await source.counters()
         entries = await db.run(store.entries, year)
         report = annual_report(year, counters, entries, agency=ctx.settings.agency_name)
         if format == "json":

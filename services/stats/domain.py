@@ -95,6 +95,11 @@ class Memo:
     answered: bool = False
     rating: str | None = None
 
+    @property
+    def open_and_overdue(self) -> bool:
+        """A disclosure request not closed whose deadline has passed (the summary's "overdue open")."""
+        return self.kind == "request" and self.overdue and not self.closed
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -62,12 +62,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import faust
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import ValidationError
 
 from gongkai.bus.delivery import DeadLetter
 from gongkai.events import Envelope, Topic, dead_letter_topic
 from gongkai.settings import Settings
 from services.stats.domain import CounterDelta, Memo, reduce
+from services.stats.metrics import exposition
 from services.stats.rebuild import STATS_TOPICS
 
 __all__ = [
@@ -79,7 +81,9 @@ __all__ = [
     "main",
     "make_app",
     "parse_counter_key",
+    "read_changelog",
     "read_counters",
+    "read_open_overdue_requests",
     "run_worker",
 ]
 
@@ -89,6 +93,7 @@ APP_ID = "gongkai-stats"
 #: The stats service's topics but ``gongkai.reports``, which carries staff entries, not counters.
 SOURCE_TOPICS: tuple[str, ...] = tuple(topic for topic in STATS_TOPICS if topic != Topic.REPORTS)
 COUNTERS_PATH = "/stats/counters/"
+METRICS_PATH = "/metrics"
 
 #: (name, year, labels) as in ``services.stats.store``.
 CounterKey = tuple[str, int, tuple[tuple[str, str], ...]]
@@ -154,6 +159,10 @@ class FaustConfig:
     @property
     def counters_changelog(self) -> str:
         return f"{self.app_id}-counters-changelog"
+
+    @property
+    def subjects_changelog(self) -> str:
+        return f"{self.app_id}-subjects-changelog"
 
 
 # --- the app ----------------------------------------------------------------------------------
@@ -235,7 +244,22 @@ def make_app(config: FaustConfig) -> faust.App:
             }
         )
 
+    async def metrics_page(web: Any, request: Any) -> Any:
+        """The counters of the partitions this worker owns, as Prometheus counters (``gongkai_<name>``).
+
+        Each worker exports its own partitions' counters; Prometheus sums them over the workers
+        (``sum without (instance) (…)``), as it does for the replicas of a service.
+        """
+        owned = {tp.partition for tp in app.consumer.assignment() if tp.topic == config.deltas_topic}
+        values = {
+            parse_counter_key(key): int(record["value"])
+            for key, record in counters.items()
+            if record.get("partition") in owned
+        }
+        return web.bytes(exposition(values), headers={"Content-Type": CONTENT_TYPE_LATEST})  # aiohttp: charset
+
     app.page(COUNTERS_PATH)(counters_page)
+    app.page(METRICS_PATH)(metrics_page)
     return app
 
 
@@ -382,9 +406,27 @@ async def read_counters(config: FaustConfig, *, timeout_s: float = 30.0) -> dict
     """The durable counters: the last value of each key in the counters changelog.
 
     This is what a worker restores at start-up; it trails a running worker by at most a commit
-    interval. It needs no worker and covers every partition. Each partition is read up to the
-    high-water mark of its first fetch response, not ``end_offsets`` (wrong on Tansu after
-    multi-record batches).
+    interval. It needs no worker and covers every partition.
+    """
+    latest = await read_changelog(config, config.counters_changelog, timeout_s=timeout_s)
+    return {parse_counter_key(key): int(record["value"]) for key, record in latest.items()}
+
+
+async def read_open_overdue_requests(config: FaustConfig, *, timeout_s: float = 30.0) -> int:
+    """Requests open and past their deadline now, from the subjects' memos in their changelog."""
+    latest = await read_changelog(config, config.subjects_changelog, timeout_s=timeout_s)
+    return sum(
+        1
+        for record in latest.values()
+        if record.get("memo") is not None and Memo.from_json(record["memo"]).open_and_overdue
+    )
+
+
+async def read_changelog(config: FaustConfig, topic: str, *, timeout_s: float = 30.0) -> dict[str, Any]:
+    """The last value of each key of a table's changelog (JSON key → JSON value; deleted keys left out).
+
+    Each partition is read up to the high-water mark of its first fetch response, not
+    ``end_offsets`` (wrong on Tansu after multi-record batches).
     """
     from aiokafka import AIOKafkaConsumer
     from aiokafka.structs import TopicPartition
@@ -396,11 +438,11 @@ async def read_counters(config: FaustConfig, *, timeout_s: float = 30.0) -> dict
         fetch_max_wait_ms=50,
     )
     await reader.start()
-    latest: dict[str, int | None] = {}
+    latest: dict[str, Any] = {}
     try:
         await reader.topics()  # fetches the cluster's metadata
-        partitions = reader.partitions_for_topic(config.counters_changelog) or set()
-        tps = [TopicPartition(config.counters_changelog, p) for p in sorted(partitions)]
+        partitions = reader.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         reader.assign(tps)
         if tps:
             await reader.seek_to_beginning(*tps)
@@ -409,19 +451,19 @@ async def read_counters(config: FaustConfig, *, timeout_s: float = 30.0) -> dict
         deadline = time.monotonic() + timeout_s
         while pending:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"reading {config.counters_changelog} did not reach its end")
+                raise TimeoutError(f"reading {topic} did not reach its end")
             batch = await reader.getmany(timeout_ms=100)
             for tp in tps:
                 if tp not in ends and reader.highwater(tp) is not None:
                     ends[tp] = reader.highwater(tp)
                 for r in batch.get(tp, ()):
                     if tp in ends and r.offset < ends[tp]:
-                        latest[json.loads(r.key)] = json.loads(r.value)["value"] if r.value is not None else None
+                        latest[json.loads(r.key)] = json.loads(r.value) if r.value is not None else None
                 if tp in pending and tp in ends and await reader.position(tp) >= ends[tp]:
                     pending.discard(tp)
     finally:
         await reader.stop()
-    return {parse_counter_key(k): v for k, v in latest.items() if v is not None}
+    return {key: value for key, value in latest.items() if value is not None}
 
 
 # --- entry points -----------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from tests.polling import eventually_sync
 
 CONFIG = PROMETHEUS / "prometheus.yml"
 RULE_TESTS = sorted(PROMETHEUS.glob("alerts*.test.yml"))
+#: The faust stats workers, scraped like a service on their own port.
+FAUST_JOB = "stats-faust"
 
 
 def _promtool(*args: str) -> str:
@@ -76,12 +78,16 @@ def test_one_job_per_service_found_through_dns_on_the_service_port() -> None:
     config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
-    assert set(jobs) == {*SERVICE_NAMES, "prometheus"}
-    for name in SERVICE_NAMES:
+    assert set(jobs) == {*SERVICE_NAMES, FAUST_JOB, "prometheus"}
+    for name in (*SERVICE_NAMES, FAUST_JOB):
         (sd,) = jobs[name]["dns_sd_configs"]
         assert sd["names"] == [name] and sd["type"] == "A"
-        assert str(sd["port"]) == compose["services"][name]["environment"]["GONGKAI_PORT"]
+        environment = compose["services"][name].get("environment") or compose["x-gongkai"]["environment"]
+        port = environment["GONGKAI_FAUST_WEB_PORT"] if name == FAUST_JOB else environment["GONGKAI_PORT"]
+        assert str(sd["port"]) == port
         assert jobs[name].get("metrics_path", "/metrics") == "/metrics"
+    assert compose["services"]["stats"]["environment"]["GONGKAI_STATS_COUNTERS"] == "faust"
+    assert compose["services"][FAUST_JOB]["command"] == ["gongkai", "stats", "faust"]
     mounted = {v.split(":")[0]: v.split(":")[1] for v in compose["services"]["prometheus"]["volumes"]}
     assert mounted["./deploy/prometheus"] == "/etc/prometheus"
     assert "--config.file=/etc/prometheus/prometheus.yml" in compose["services"]["prometheus"]["command"]
@@ -96,7 +102,9 @@ def _for_test(target: str, prometheus_port: int) -> dict[str, Any]:
     config["global"].update(scrape_interval="1s", scrape_timeout="1s", evaluation_interval="1s")
     config["rule_files"] = [str(PROMETHEUS / name) for name in config["rule_files"]]
     for job in config["scrape_configs"]:
-        address = target if job["job_name"] in SERVICE_NAMES else f"127.0.0.1:{prometheus_port}"
+        # No Kafka here: the faust job scrapes the embedded stats, which exports the same gongkai_* counters.
+        scraped_here = job["job_name"] in (*SERVICE_NAMES, FAUST_JOB)
+        address = target if scraped_here else f"127.0.0.1:{prometheus_port}"
         job.pop("dns_sd_configs", None)
         job["static_configs"] = [{"targets": [address]}]
     return config
@@ -157,13 +165,13 @@ def test_a_real_prometheus_scrapes_every_target(prometheus: str) -> None:
             targets = _api(prometheus, "/api/v1/targets")["activeTargets"]
         except httpx.HTTPError:
             return False
-        return len(targets) == len(SERVICE_NAMES) + 1 and all(t["health"] == "up" for t in targets)
+        return len(targets) == len(SERVICE_NAMES) + 2 and all(t["health"] == "up" for t in targets)
 
     eventually_sync(all_up, timeout=30, every=0.2)
     targets = _api(prometheus, "/api/v1/targets")["activeTargets"]
-    assert {t["labels"]["job"] for t in targets} == {*SERVICE_NAMES, "prometheus"}
+    assert {t["labels"]["job"] for t in targets} == {*SERVICE_NAMES, FAUST_JOB, "prometheus"}
     scraped = _query(prometheus, 'count by (job) ({__name__=~"gongkai_.+"})')
-    assert {series["metric"]["job"] for series in scraped} == set(SERVICE_NAMES)
+    assert {series["metric"]["job"] for series in scraped} == {*SERVICE_NAMES, FAUST_JOB}
 
 
 def test_a_real_prometheus_evaluates_every_alert_rule(prometheus: str) -> None:

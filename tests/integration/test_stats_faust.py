@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import signal
@@ -32,10 +33,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 
 from gongkai.bus.delivery import DeadLetter
 from gongkai.bus.kafka import KafkaBus
+from gongkai.cli import service_builder
 from gongkai.events import (
     DocumentPublished,
     DocumentReviewed,
@@ -75,9 +79,15 @@ from gongkai.events.requests import (
     RequestOverdue,
     RequestReceived,
 )
+from gongkai.runtime import Platform
 from gongkai.settings import Settings
+from services.stats.counters import ChangelogCounters
 from services.stats.domain import Memo, reduce
-from services.stats.faust_app import COUNTERS_PATH, SOURCE_TOPICS, FaustConfig, read_counters
+from services.stats.faust_app import COUNTERS_PATH, METRICS_PATH, SOURCE_TOPICS, FaustConfig, read_counters
+from services.stats.metrics import exposition
+from services.stats.report import annual_report
+from services.stats.summary import summary
+from tests.e2e.conftest import make_staff
 from tests.kafka_broker import Broker, free_port, kafka_settings_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(240)]
@@ -382,6 +392,63 @@ def diff(actual: dict[CounterKey, int] | None, expected: dict[CounterKey, int]) 
     )
 
 
+def open_overdue(events: Iterable[Envelope]) -> int:
+    """Requests open past their deadline after ``events``, by the same memos as the fold."""
+    memos: dict[str, Memo] = {}
+    seen: set[uuid.UUID] = set()
+    for event in events:
+        if event.id in seen:
+            continue
+        seen.add(event.id)
+        reduction = reduce(event, memos.get(event.subject))
+        if reduction.memo is not None:
+            memos[event.subject] = reduction.memo
+    return sum(memo.open_and_overdue for memo in memos.values())
+
+
+def samples(exposition_text: str) -> set[tuple[str, tuple[tuple[str, str], ...], float]]:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items())), sample.value)
+        for family in text_string_to_metric_families(exposition_text)
+        for sample in family.samples
+    }
+
+
+async def the_api_and_the_metrics_read_the_faust_tables(
+    env: dict[str, str], tmp_path: Path, worker: Worker, events: list[Envelope]
+) -> None:
+    """The faust side serves what the embedded side would: the stats API's summary and annual report
+    with ``GONGKAI_STATS_COUNTERS=faust`` (counters from the changelog), and the worker's ``/metrics``."""
+    expected = fold(events)
+    overdue = open_overdue(events)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        settings = Settings(data_dir=tmp_path / "api", stats_counters="faust", clock="2026-12-31T10:00:00+08:00")
+    source = ChangelogCounters(FaustConfig.from_settings(settings))
+    assert await source.counters() == expected
+    assert await source.open_overdue_requests() == overdue
+
+    staff = make_staff(settings.data_dir)
+    platform = Platform(settings, [service_builder("stats")])
+
+    def through_the_api() -> tuple[Any, Any]:
+        with TestClient(platform.app()) as client:
+            report = client.get("/api/v1/reports/annual/2026", headers=staff.clerk)
+            totals = client.get("/api/v1/stats/summary", params={"year": 2026}, headers=staff.clerk)
+            assert report.status_code == totals.status_code == 200, report.text + totals.text
+            return report.json(), totals.json()
+
+    report, totals = await asyncio.to_thread(through_the_api)
+    assert report == json.loads(json.dumps(annual_report(2026, expected, {}, agency=settings.agency_name)))
+    assert totals == json.loads(json.dumps(summary(2026, expected, overdue_open=overdue)))
+
+    metrics = httpx.get(f"http://127.0.0.1:{worker.port}{METRICS_PATH}", timeout=5)
+    assert metrics.status_code == 200 and metrics.headers["content-type"].startswith("text/plain")
+    assert samples(metrics.text) == samples(exposition(expected).decode())
+    assert any(name == "gongkai_requests_closed_total" for name, _, _ in samples(metrics.text))
+
+
 # --- the test ---------------------------------------------------------------------------------
 
 
@@ -473,6 +540,10 @@ async def test_faust_counters_equal_the_embedded_fold_through_a_sigkill(
             return await read_counters(config) == expected
 
         await wait_for(changelog_is_exact, "exact counters in the changelog", worker)
+
+        # 5. What the stats API serves with GONGKAI_STATS_COUNTERS=faust, and Prometheus scrapes.
+        on_the_broker = await everything_on_the_broker(bus)
+        await the_api_and_the_metrics_read_the_faust_tables(env, tmp_path, worker, on_the_broker)
         print(f"faust join: {joined:.1f}s fresh, {rejoined:.1f}s after SIGKILL; {len(first) + len(second)} events")
     finally:
         worker.stop()
