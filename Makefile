@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck unit kafka bench bench-pipeline bench-search bench-stats browser lock clean schemas deploy-tools deploy-check dashboards
+.PHONY: run test lint typecheck unit kafka bench bench-pipeline bench-search bench-stats bench-console browser lock clean schemas deploy-tools deploy-check dashboards
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -44,6 +44,10 @@ bench-pipeline: $(STAMP)
 # 1,000,000 events (EVENTS=100000 for a quick look).
 bench-stats: $(STAMP)
 	$(BIN)/python -m bench.stats --events $(or $(EVENTS),1000000)
+
+# Console benchmark: the clerk's pages next to a bare FastAPI page; CASES=200 for a quick look.
+bench-console: $(STAMP)
+	$(BIN)/python -m bench.console --cases $(or $(CASES),1000)
 
 # Search benchmark: 100,000 synthetic documents (minutes); DOCS=5000 for a quick look.
 bench-search: $(STAMP)

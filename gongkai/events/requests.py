@@ -249,6 +249,12 @@ class AppealFiled(EventData):
     filed_on: date
     actor: str
     note: str = ""
+    authority: str | None = Field(
+        default=None, description="the reconsideration body (复议机关) or the court (审理法院); internal topic only"
+    )
+    case_number: str | None = Field(
+        default=None, description="its case number (案号, e.g. （2026）浙0106行初123号); internal topic only"
+    )
 
 
 class AppealDecided(EventData):

@@ -18,6 +18,7 @@ import secrets
 import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -25,6 +26,7 @@ from fastapi.responses import HTMLResponse, Response
 from gongkai.accounts import MAX_DISPLAY_NAME, MAX_PASSWORD, MIN_PASSWORD, InvalidAccount, check_username
 from gongkai.auth import Role
 from services.console.api_client import ApiError, ApiUnavailable
+from services.console.web import PREFIX as CONSOLE
 from services.console.web import ROLE_LABELS, Console, SignedInUser, first, form_key, see_other
 
 __all__ = ["admin_router", "password_problems"]
@@ -38,6 +40,7 @@ USERNAME_RULE = "用户名应为 2–32 位小写字母、数字或“.”“_�
 USER_DONE = {
     "created": "用户已创建，可以用设定的密码登录工作台。",
     "role": "角色已修改，在该用户下一次操作时生效。",
+    "name": "姓名已修改，在该用户下一次打开页面时显示。",
     "disabled": "该用户已停用：其登录会话已全部结束，不能再登录，直至重新启用。",
     "enabled": "该用户已启用，可以重新登录。",
     "password": "新密码已设置：该用户的登录会话已全部结束，锁定（如有）已解除，需用新密码重新登录。",
@@ -115,6 +118,20 @@ def admin_router(console: Console) -> APIRouter:
             return await _user_page(console, request, user, username, ["请选择一个角色。" + NOTHING], "", 422)
         return await _change(console, request, user, username, {"role": role}, "role")
 
+    @pages.post("/users/{username}/name", response_class=HTMLResponse)
+    async def change_name(request: Request, username: str) -> Response:
+        allowed = await console.allowed_post(request, ADMIN, USERS)
+        if not isinstance(allowed, tuple):
+            return allowed
+        user, form = allowed
+        display_name = first(form, "display_name").strip()
+        errors = _text_problems(display_name, "姓名", MAX_DISPLAY_NAME, required=True)
+        if errors:
+            lines = [*errors, "姓名未修改，" + NOTHING]
+            return await _user_page(console, request, user, username, lines, "", 422, display_name=display_name)
+        body = {"display_name": display_name}
+        return await _change(console, request, user, username, body, "name", display_name=display_name)
+
     @pages.post("/users/{username}/status", response_class=HTMLResponse)
     async def change_status(request: Request, username: str) -> Response:
         allowed = await console.allowed_post(request, ADMIN, USERS)
@@ -149,7 +166,11 @@ def admin_router(console: Console) -> APIRouter:
             return console.api_failure(request, user, exc, missing="该用户不存在。", doing=USERS)
         except ApiUnavailable as exc:
             return console.api_failure(request, user, exc, missing=None, doing=USERS)
-        # One's own new password ends one's own session too: the next page is the sign-in.
+        if name == user.session.username:
+            # One's own new password ended one's own session too: the sign-in page says why.
+            response = see_other(f"{CONSOLE}/login?m=password&next={quote(f'{PREFIX}/users/{name}', safe='')}")
+            console.clear_session_cookie(response, request)
+            return response
         return see_other(f"{PREFIX}/users/{name}?done=password")
 
     # API令牌 -------------------------------------------------------------------------------------
@@ -239,7 +260,10 @@ async def _user_page(
     errors: list[str],
     done: str,
     status: int,
+    *,
+    display_name: str | None = None,
 ) -> Response:
+    """One user's page; ``display_name`` is a name just refused, kept in its form (shown open)."""
     name = _username(username)
     if name is None:
         return console.message(request, "未找到", "该用户不存在。", user=user, status=404)
@@ -250,6 +274,9 @@ async def _user_page(
     context = {
         "shown": shown,
         "myself": shown["username"] == user.session.username,
+        "display_name": shown["display_name"] if display_name is None else display_name,
+        "name_refused": display_name is not None,
+        "max_display_name": MAX_DISPLAY_NAME,
         "errors": errors,
         "done": done,
         "roles": _roles(),
@@ -288,9 +315,19 @@ async def _tokens_page(
 
 
 async def _change(
-    console: Console, request: Request, user: SignedInUser, username: str, body: dict[str, Any], done: str
+    console: Console,
+    request: Request,
+    user: SignedInUser,
+    username: str,
+    body: dict[str, Any],
+    done: str,
+    *,
+    display_name: str | None = None,
 ) -> Response:
-    """PATCH the user; the API's 409 (oneself, the last admin) and 422 shown on the user's page."""
+    """PATCH the user; the API's 409 (oneself, the last admin) and 422 shown on the user's page.
+
+    ``display_name``: the name sent by the 修改姓名 form, kept in it when refused.
+    """
     name = _username(username)
     if name is None:
         return console.message(request, "未找到", "该用户不存在。", user=user, status=404)
@@ -298,7 +335,8 @@ async def _change(
         await user.api.patch(f"/api/v1/admin/users/{name}", body)
     except ApiError as exc:
         if exc.status in (409, 422):
-            return await _user_page(console, request, user, name, _refusal(exc, name, "未修改"), "", exc.status)
+            lines = _refusal(exc, name, "姓名未修改" if "display_name" in body else "未修改")
+            return await _user_page(console, request, user, name, lines, "", exc.status, display_name=display_name)
         return console.api_failure(request, user, exc, missing="该用户不存在。", doing=USERS)
     except ApiUnavailable as exc:
         return console.api_failure(request, user, exc, missing=None, doing=USERS)

@@ -201,6 +201,7 @@ _RULES: tuple[tuple[str, _Template], ...] = (
     (r"the time limit ended on (?P<d>[\d-]+)", "办理期限已于 {d} 届满，不能再延长"),
     (r"the reply was already rated; feedback is given once", "来信人已评价过答复，评价只能一次"),
     (r"the letter is already published", "该信件已经公开，不能重复公开"),
+    (r"only a published letter can be withdrawn", "该信件当前未公开（尚未选登，或已被撤下），无需撤下"),
     # --- proposals (services/intake/proposals_api.py, services/review/proposals.py) ---
     (r"a co-handling unit is named twice", "协办单位重复填写"),
     (r"(?P<u>.+) is the lead unit, not a co-handling unit", "“{u}”是主办单位，不能同时作为协办单位"),
@@ -236,6 +237,8 @@ _RULES: tuple[tuple[str, _Template], ...] = (
     (r"The replacing document is not published", "修改或替代本文件的文件尚未公开或已撤回"),
     # 409 reason
     (r"only a published document can be withdrawn or relabelled", "只有已公开的文件才能撤回或标注效力状态"),
+    # --- appeals: the reconsideration body or court, the case number (services/review/appeals_api.py) ---
+    (r"must not contain control characters or line breaks", "只能是一行文字，不能含换行、制表符等控制字符"),
 )
 _COMPILED = tuple((re.compile(pattern, re.S), template) for pattern, template in _RULES)
 #: The 409's reason when it only says the state forbids the step: the state's own sentence says it all.

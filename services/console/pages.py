@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
@@ -41,7 +41,11 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 WRONG = "用户名或密码错误。"
 LOCKED = "该用户名连续登录失败次数过多，已暂停登录 15 分钟，请稍后再试。如忘记密码，请联系系统管理员。"
-NOTICES = {"expired": "登录已过期，请重新登录。", "signed_out": "您已安全退出。"}
+NOTICES = {
+    "expired": "登录已过期，请重新登录。",
+    "signed_out": "您已安全退出。",
+    "password": "您的密码已修改，原有登录已全部结束。请用新密码重新登录。",
+}
 UNAVAILABLE = "业务接口暂时无法访问，待办数量未能取得。请稍后刷新页面；如持续出现，请联系系统管理员。"
 
 
@@ -183,38 +187,22 @@ async def _documents(api: UserApi) -> Section:
 
 async def _cases(api: UserApi, today: date) -> list[Section]:
     """Requests by deadline (today, this week to Sunday, overdue, provisional), letters and proposals."""
-    week_end = today + timedelta(days=6 - today.weekday())
     cases = f"{PREFIX}/requests"
-    (open_cases, capped), (unconfirmed, unconfirmed_capped), letters, proposals = await asyncio.gather(
-        api.items("/api/v1/requests", {"due_within_days": 366}),
-        api.count("/api/v1/requests", {"status": "awaiting_confirmation"}),
-        _letters(api),
-        _proposals(api),
+    waiting, letters, proposals = await asyncio.gather(
+        api.get("/api/v1/requests/deadlines"), _letters(api), _proposals(api)
     )
-    due = [c for c in open_cases if c.get("due_on")]
+    week_end = date.fromisoformat(str(waiting["week_ends_on"]))
+    overdue = int(waiting["overdue"])
     requests = Section(
         "依申请公开",
         [
-            Card("待确认收到", unconfirmed, unconfirmed_capped, f"{cases}?status=awaiting_confirmation"),
+            Card("待确认收到", int(waiting["awaiting_confirmation"]), False, f"{cases}?status=awaiting_confirmation"),
+            Card("今日到期", int(waiting["due_today"]), False, f"{cases}?due=0"),
             Card(
-                "今日到期",
-                sum(1 for c in due if c["due_on"] == today.isoformat() and not c["overdue"]),
-                capped,
-                f"{cases}?due=0",
+                "本周内到期（至周日）", int(waiting["due_this_week"]), False, f"{cases}?due={(week_end - today).days}"
             ),
-            Card(
-                "本周内到期（至周日）",
-                sum(1 for c in due if today.isoformat() <= c["due_on"] <= week_end.isoformat() and not c["overdue"]),
-                capped,
-                f"{cases}?due={(week_end - today).days}",
-            ),
-            Card("已逾期", overdue := sum(1 for c in due if c["overdue"]), capped, f"{cases}?overdue=1", overdue > 0),
-            Card(
-                "期限暂定（节假日安排未公布）",
-                sum(1 for c in due if c.get("due_provisional")),
-                capped,
-                f"{cases}?provisional=1",
-            ),
+            Card("已逾期", overdue, False, f"{cases}?overdue=1", overdue > 0),
+            Card("期限暂定（节假日安排未公布）", int(waiting["provisional"]), False, f"{cases}?provisional=1"),
         ],
     )
     return [requests, letters, proposals]

@@ -212,6 +212,8 @@ RESULT_CONSEQUENCE = "登记复议决定或裁判的结果后，该件计入表�
 APPEAL_FIELD_LABELS = {
     "kind": "复议诉讼类别",
     "filed_on": "提起日期",
+    "authority": "复议机关或审理法院",
+    "case_number": "案号",
     "request_id": "所涉申请",
     "result": "结果",
     "on": "结果日期",
@@ -283,6 +285,10 @@ _KEPT = (
 PAGE_SIZE = 50
 _MAX_TEXT = 200
 _MAX_NOTE = 2000
+#: The appeals API's limits for the reconsideration body or court and the case number (one line each).
+APPEAL_TEXT_FIELDS = {"authority": ("复议机关或审理法院", 100), "case_number": ("案号", 60)}
+#: Control characters (tab, newline) and line separators, which the appeals API refuses in those fields.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 #: How long recording an application waits for the case to appear before showing it.
 APPEAR_WAIT_S = 5.0
@@ -473,7 +479,7 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
             case = await user.api.get(path)
         except (ApiError, ApiUnavailable) as exc:
             return console.api_failure(request, user, exc, missing=MISSING)
-        kept = {k: first(form, k) for k in ("kind", "filed_on", "note")}
+        kept = {k: first(form, k) for k in ("kind", "filed_on", "note", *APPEAL_TEXT_FIELDS)}
         body, errors = parse_appeal(form, today, case.get("received_on"))
         status = 422
         if body is not None:
@@ -746,12 +752,21 @@ def parse_appeal(form: Form, today: date, received_on: str | None) -> tuple[dict
         errors.append("提起日期不能晚于今天。")
     elif received_on and filed_on.isoformat() < received_on:
         errors.append(f"提起日期不能早于收到申请之日（{received_on}）。")
+    texts: dict[str, str] = {}
+    for field, (label, limit) in APPEAL_TEXT_FIELDS.items():
+        value = first(form, field).strip()
+        if _CONTROL.search(value):
+            errors.append(f"{label}只能是一行文字，不能含换行、制表符等控制字符。")
+        elif len(" ".join(value.split())) > limit:
+            errors.append(f"{label}不能超过 {limit} 个字（现为 {len(' '.join(value.split()))} 个）。")
+        elif value:
+            texts[field] = value
     note = first(form, "note").strip()
     if len(note) > _MAX_NOTE:
         errors.append(f"备注不能超过 {_MAX_NOTE} 个字。")
     if errors or filed_on is None:
         return None, errors
-    body: dict[str, Any] = {"kind": kind, "filed_on": filed_on.isoformat()}
+    body: dict[str, Any] = {"kind": kind, "filed_on": filed_on.isoformat(), **texts}
     if note:
         body["note"] = note
     return body, []

@@ -2,16 +2,20 @@
 
 Commands validate against the current state, publish the event and answer 202 once the appeals
 consumer has applied it (bounded wait), so a result posted right after its filing is accepted.
+A filing may name the reconsideration body or court (``authority``) and the case number
+(``case_number``): staff data, like the note, never part of what the public sees.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from gongkai.applied import Applied
 from gongkai.db import Database
@@ -20,6 +24,7 @@ from gongkai.events.requests import AppealKind, AppealResult
 from gongkai.http import Clerk, Staff
 from gongkai.problems import Conflict, FieldProblem, NotFound, Problem
 from gongkai.service import ServiceContext
+from gongkai.text import clean_text
 from services.review import appeals_store as store
 from services.review.appeals import AppealStatus, InvalidDate, check_decided_on, check_filed_on
 
@@ -27,6 +32,45 @@ __all__ = ["appeals_router"]
 
 AppealId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="appeal id")]
 RequestRef = Annotated[str, Field(pattern=r"^[0-9A-Za-z_-]{1,64}$", description="the disclosure request appealed")]
+MAX_AUTHORITY = 100
+MAX_CASE_NUMBER = 60
+#: Raw text may carry blanks that cleaning removes; beyond this much it is refused unread (as intake does).
+_RAW_FACTOR = 4
+#: Control characters (tab and newline among them) and line or paragraph separators: a name or a number
+#: is one line, and such a character in it is a mistake to show, not debris to drop silently.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(limit: int) -> AfterValidator:
+    """Optional one-line staff text: refused with control characters or line breaks, else cleaned
+    (``clean_text``: full-width letters and digits, stray spaces, invisible characters) and capped;
+    blank counts as not given."""
+
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        if len(value) > limit * _RAW_FACTOR:
+            raise PydanticCustomError("too_long", "at most {limit} characters", {"limit": limit})
+        if _CONTROL.search(value):
+            raise PydanticCustomError("control_characters", "must not contain control characters or line breaks")
+        text = clean_text(value)
+        if len(text) > limit:
+            raise PydanticCustomError("too_long", "at most {limit} characters", {"limit": limit})
+        return text or None
+
+    return AfterValidator(check)
+
+
+Authority = Annotated[
+    str | None,
+    _one_line(MAX_AUTHORITY),
+    Field(description="复议机关 or 审理法院 (at most 100 characters); staff only"),
+]
+CaseNumber = Annotated[
+    str | None,
+    _one_line(MAX_CASE_NUMBER),
+    Field(description="案号, e.g. （2026）浙0106行初123号 (at most 60 characters); staff only"),
+]
 
 
 class FileAppeal(BaseModel):
@@ -37,6 +81,8 @@ class FileAppeal(BaseModel):
     request_id: RequestRef | None = None
     filed_on: date = Field(description="the day it was filed (YYYY-MM-DD)")
     note: str = Field(default="", max_length=2000)
+    authority: Authority = None
+    case_number: CaseNumber = None
 
 
 class DecideAppeal(BaseModel):
@@ -143,7 +189,7 @@ async def _load(db: Database, appeal_id: str) -> dict[str, Any]:
     return row
 
 
-_FIELDS = ("id", "kind", "request_id", "status", "filed_on", "result", "decided_on", "note")
+_FIELDS = ("id", "kind", "request_id", "status", "filed_on", "result", "decided_on", "note", "authority", "case_number")
 
 
 def _view(row: dict[str, Any], *, history: bool) -> dict[str, Any]:

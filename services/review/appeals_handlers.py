@@ -53,6 +53,8 @@ def filed(event: Envelope) -> Effect:
         "status": AppealStatus.PENDING.value,
         "filed_on": data.filed_on.isoformat(),
         "note": data.note,
+        "authority": data.authority,
+        "case_number": data.case_number,
         "filed_by": data.actor,
         "recorded_at": event.recorded_at.isoformat(),
         "history": [entry],

@@ -2,6 +2,7 @@
 
 One row per appeal, rebuilt from ``appeal.*`` events; ``history`` keeps every event seen,
 ignored ones included. The disclosure-request table is only read, to check a linked case exists.
+``authority`` (复议机关 or 审理法院) and ``case_number`` (案号) are staff-only, like the note.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "request_received_on",
     "to_appeal",
     "update_appeal",
+    "upgrade",
 ]
 
 APPEALS_SCHEMA = """
@@ -34,6 +36,8 @@ CREATE TABLE IF NOT EXISTS appeals (
     result TEXT,
     decided_on TEXT,
     note TEXT NOT NULL DEFAULT '',
+    authority TEXT,
+    case_number TEXT,
     filed_by TEXT NOT NULL,
     recorded_at TEXT NOT NULL,
     history TEXT NOT NULL DEFAULT '[]'
@@ -41,6 +45,17 @@ CREATE TABLE IF NOT EXISTS appeals (
 CREATE INDEX IF NOT EXISTS appeals_status ON appeals(status, filed_on);
 CREATE INDEX IF NOT EXISTS appeals_request ON appeals(request_id) WHERE request_id IS NOT NULL;
 """
+
+#: Columns added since the table was first created: ``upgrade`` adds them to an older ``review.db``.
+_ADDED_COLUMNS = {"authority": "TEXT", "case_number": "TEXT"}
+
+
+def upgrade(conn: sqlite3.Connection) -> None:
+    """Add the columns an appeals table created by an earlier version lacks (run once the schema exists)."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(appeals)")}
+    for name, declaration in _ADDED_COLUMNS.items():
+        if name not in present:
+            conn.execute(f"ALTER TABLE appeals ADD COLUMN {name} {declaration}")
 
 
 def insert_appeal(conn: sqlite3.Connection, row: dict[str, Any]) -> bool:

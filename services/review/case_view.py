@@ -1,11 +1,13 @@
 """How a case is shown: to staff (everything), to the public (status and dates only), and printed.
 
 The public view is built from an allow-list of fields: no applicant data, no staff names, no notes
-(a note may quote the applicant), no consultee names.
+(a note may quote the applicant), no consultee names, nothing about appeals. The printed case file
+also lists the case's appeals (复议机关 or 法院, 案号).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,15 @@ from gongkai.portal import portal_templates
 from gongkai.vocabulary import CHANNEL_LABELS, OUTCOME_LABELS
 from services.review.cases import Calendar, Case, Rules, deadline, is_overdue
 
-__all__ = ["STATUS_LABELS", "STEP_LABELS", "case_file_html", "public_status", "staff_view"]
+__all__ = [
+    "APPEAL_KIND_LABELS",
+    "APPEAL_RESULT_LABELS",
+    "STATUS_LABELS",
+    "STEP_LABELS",
+    "case_file_html",
+    "public_status",
+    "staff_view",
+]
 
 STATUS_LABELS = {
     "awaiting_confirmation": "待确认收到",
@@ -56,6 +66,12 @@ REPLY_LABELS = {
     "opinion": "提出意见",
     "no_reply": "逾期未答复",
 }
+APPEAL_KIND_LABELS = {
+    "reconsideration": "行政复议",
+    "litigation_direct": "行政诉讼（未经复议直接起诉）",
+    "litigation_after_reconsideration": "行政诉讼（复议后起诉）",
+}
+APPEAL_RESULT_LABELS = {"upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果"}
 CLOSURE_LABELS = {
     "answer": "答复",
     "no_correction": "逾期未补正",
@@ -72,6 +88,8 @@ templates.env.globals.update(
     delivery_label=lambda code: DELIVERY_LABELS.get(code, code),
     reply_label=lambda code: REPLY_LABELS.get(code, code),
     closure_label=lambda code: CLOSURE_LABELS.get(code, code),
+    appeal_kind_label=lambda code: APPEAL_KIND_LABELS.get(code, code),
+    appeal_result_label=lambda code: APPEAL_RESULT_LABELS.get(code, code),
 )
 
 
@@ -133,11 +151,20 @@ def public_status(row: dict[str, Any], case: Case, calendar: Calendar, rules: Ru
     return {"id": row["id"], "channel": row["channel"], **_deadline_fields(case, calendar, rules), "history": history}
 
 
-def case_file_html(row: dict[str, Any], case: Case, calendar: Calendar, rules: Rules, clock: Clock) -> str:
+def case_file_html(
+    row: dict[str, Any],
+    case: Case,
+    calendar: Calendar,
+    rules: Rules,
+    clock: Clock,
+    *,
+    appeals: Sequence[Mapping[str, Any]] = (),
+) -> str:
+    """The printable case file; ``appeals`` are the case's 行政复议 and 行政诉讼 (rows of the appeals table)."""
     view = staff_view(row, case, calendar, rules, clock)
     printed = clock.now().astimezone(AGENCY_TZ).strftime("%Y-%m-%d %H:%M")
     template = templates.env.get_template("case_file.html")
-    return template.render(case=view, printed_at=printed)
+    return template.render(case=view, appeals=appeals, printed_at=printed)
 
 
 def _correction(case: Case) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from gongkai.http import Clerk, Staff
 from gongkai.problems import Conflict, FieldProblem, NotFound, Problem
 from gongkai.service import ServiceContext
 from gongkai.tracking import tracking_code_matches
+from services.review import appeals_store
 from services.review import request_store as store
 from services.review.case_view import case_file_html, public_status, staff_view
 from services.review.cases import CaseStatus, InvalidStep, InvalidTransition, Rules, apply, deadline
@@ -24,6 +25,8 @@ from services.review.request_handlers import rebuild
 __all__ = ["requests_router"]
 
 RequestId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="request id")]
+#: Far more than one application ever draws; the case file lists them all up to this.
+_MAX_APPEALS_IN_FILE = 500
 
 
 def invalid(field: str, message: str) -> Problem:
@@ -65,6 +68,16 @@ def requests_router(ctx: ServiceContext, db: Database, rules: Rules, applied: Ap
         )
         return {"page": page, "size": size, "items": [_summary(r, today) for r in rows]}
 
+    @api.get("/requests/deadlines", summary="What waits: unconfirmed, due today, due this week, overdue, provisional")
+    async def deadlines(_: Staff) -> dict[str, Any]:
+        """The counts of the 工作台 in one query (the list's ``overdue`` and ``due_on``, open cases only)."""
+        from datetime import timedelta
+
+        today = ctx.clock.today()
+        week_end = today + timedelta(days=6 - today.weekday())  # this week's Sunday
+        counts = await db.run(store.deadline_counts, today, week_end)
+        return {"today": today.isoformat(), "week_ends_on": week_end.isoformat(), **counts}
+
     @api.get("/requests/{request_id}", summary="A case: applicant, dates, deadline, every step")
     async def get_request(request_id: RequestId, _: Staff) -> dict[str, Any]:
         row = await load(request_id)
@@ -78,7 +91,12 @@ def requests_router(ctx: ServiceContext, db: Database, rules: Rules, applied: Ap
     async def case_file(request_id: RequestId, _: Staff) -> HTMLResponse:
         row = await load(request_id)
         case = rebuild(row, ctx.calendar.calendar, rules)
-        return HTMLResponse(case_file_html(row, case, ctx.calendar.calendar, rules, ctx.clock))
+        appeals = await db.run(
+            lambda conn: appeals_store.list_appeals(
+                conn, request_id=request_id, status=None, limit=_MAX_APPEALS_IN_FILE, offset=0
+            )
+        )
+        return HTMLResponse(case_file_html(row, case, ctx.calendar.calendar, rules, ctx.clock, appeals=appeals))
 
     @api.get("/requests/{request_id}/status", summary="Public tracking with the tracking code; no personal data")
     async def status(

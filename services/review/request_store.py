@@ -98,6 +98,27 @@ def list_requests(
     return [TABLE.decode(cur, row) for row in cur.fetchall()]
 
 
+#: Running cases whose clock has passed the due date (the list's ``overdue``).
+_RUNNING = ("in_progress", "consulting", "awaiting_payment")
+
+
+def deadline_counts(conn: sqlite3.Connection, today: date, week_end: date) -> dict[str, int]:
+    """What waits, counted in one pass: unconfirmed, due today, due by ``week_end``, overdue, provisional."""
+    running = ", ".join(f"'{s}'" for s in _RUNNING)
+    row = conn.execute(
+        f"""SELECT
+            count(*) FILTER (WHERE status = 'awaiting_confirmation'),
+            count(*) FILTER (WHERE due_on = :today),
+            count(*) FILTER (WHERE due_on BETWEEN :today AND :week_end),
+            count(*) FILTER (WHERE status IN ({running}) AND due_on < :today),
+            count(*) FILTER (WHERE due_on IS NOT NULL AND due_provisional)
+        FROM requests WHERE status IN {_OPEN}""",
+        {"today": today.isoformat(), "week_end": week_end.isoformat()},
+    ).fetchone()
+    names = ("awaiting_confirmation", "due_today", "due_this_week", "overdue", "provisional")
+    return dict(zip(names, (int(n or 0) for n in row), strict=True))
+
+
 def open_request_ids(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in conn.execute(f"SELECT id FROM requests WHERE status IN {_OPEN} ORDER BY id")]
 

@@ -23,6 +23,7 @@ from services.review.api import router
 from services.review.appeals_api import appeals_router
 from services.review.appeals_handlers import APPEALS_GROUP, AppealHandlers
 from services.review.appeals_store import APPEALS_SCHEMA
+from services.review.appeals_store import upgrade as upgrade_appeals
 from services.review.handlers import GROUP, DocumentHandlers
 from services.review.letters_api import letters_router
 from services.review.letters_handlers import LETTERS_GROUP, LetterHandlers
@@ -123,6 +124,7 @@ def build(ctx: ServiceContext) -> ServiceUnit:
 
     async def start() -> None:
         await db.open()
+        await db.transaction(upgrade_appeals)
         for collector in collectors:
             REGISTRY.register(collector)
         keep(asyncio.create_task(sweep_forever(), name="review-deadline-sweep"))

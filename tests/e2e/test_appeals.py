@@ -6,6 +6,7 @@ The platform's clock is frozen at 2026-06-01 (Beijing time).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -14,8 +15,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from gongkai.cli import SERVICE_NAMES, service_builder
 from gongkai.events import Envelope
-from tests.e2e.conftest import Staff
+from gongkai.runtime import Platform
+from gongkai.settings import Settings
+from tests.e2e.conftest import Staff, make_staff
 from tests.e2e.test_bad_input import assert_problem, post_raw
 from tests.polling import eventually_sync
 
@@ -168,6 +172,14 @@ BAD_FILINGS: list[tuple[str, Any, str]] = [
     ("extra field", {**FILING, "court": "某市中级人民法院"}, "court"),
     ("malformed request_id", {**FILING, "request_id": "../../etc"}, "request_id"),
     ("overlong note", {**FILING, "note": "长" * 2001}, "note"),
+    ("overlong authority", {**FILING, "authority": "某" * 99 + "法院"}, "authority"),
+    ("authority far too long to read", {**FILING, "authority": " " * 401}, "authority"),
+    ("overlong case_number", {**FILING, "case_number": "（2026）浙0106行初" + "1" * 47 + "号"}, "case_number"),
+    ("line break in authority", {**FILING, "authority": "某市人民政府\n行政复议办公室"}, "authority"),
+    ("tab in case_number", {**FILING, "case_number": "（2026）浙0106\t行初123号"}, "case_number"),
+    ("control character in case_number", {**FILING, "case_number": "（2026）浙0106行初123号\x07"}, "case_number"),
+    ("authority that is a number", {**FILING, "authority": 110}, "authority"),
+    ("case_number that is a list", {**FILING, "case_number": ["（2026）浙0106行初123号"]}, "case_number"),
     ("an array instead of an object", [FILING], "body"),
 ]
 
@@ -303,3 +315,153 @@ def test_an_appeal_names_a_known_request_filed_no_earlier_than_its_receipt(embed
     assert {a["id"] for a in listed(client, staff)["items"]} == {appeal_id, other}
     filed = [e for e in appeal_events(tmp_path) if e.subject == appeal_id]
     assert [e.data["request_id"] for e in filed] == [request_id]
+
+
+# --- the reconsideration body or court and the case number: staff data -------------------------
+
+COURT = "杭州市西湖区人民法院"
+CASE_NUMBER = "（2026）浙0106行初123号"
+
+
+def test_the_body_or_court_and_the_case_number_are_recorded_cleaned_and_read_back(
+    embedded: Client, tmp_path: Path
+) -> None:
+    client, staff = embedded
+    named = file_appeal(
+        client,
+        staff,
+        kind="litigation_direct",
+        authority=f"\u3000{COURT} ",
+        case_number="（２０２６）浙0106行初１２３号",  # full-width digits, as some input methods type them
+    )
+    unnamed = file_appeal(client, staff)
+    blank = file_appeal(client, staff, authority="  ", case_number="")
+    longest = file_appeal(
+        client, staff, authority="某" * 98 + "法院", case_number="（2026）浙0106行初" + "1" * 46 + "号"
+    )
+
+    shown = appeal_of(client, staff, named)
+    assert (shown["authority"], shown["case_number"]) == (COURT, CASE_NUMBER)
+    at_the_limits = appeal_of(client, staff, longest)
+    assert (len(at_the_limits["authority"]), len(at_the_limits["case_number"])) == (100, 60)
+    listing = {a["id"]: (a["authority"], a["case_number"]) for a in listed(client, staff)["items"]}
+    assert listing[named] == (COURT, CASE_NUMBER)
+    assert listing[unnamed] == listing[blank] == (None, None)
+    filed = {e.subject: e.data for e in appeal_events(tmp_path)}
+    assert (filed[named]["authority"], filed[named]["case_number"]) == (COURT, CASE_NUMBER)
+    assert (filed[blank]["authority"], filed[blank]["case_number"]) == (None, None)
+
+
+def case_file_appeals(client: TestClient, staff: Staff, request_id: str) -> list[list[str]]:
+    """The rows of the printed case file's appeals table (五、行政复议和行政诉讼)."""
+    page = client.get(f"/api/v1/requests/{request_id}/file", headers=staff.reviewer)
+    assert page.status_code == 200, page.text
+    assert "五、行政复议和行政诉讼" in page.text
+    table = re.search(r'<table id="appeals">.*?<tbody>(.*?)</tbody>', page.text, re.S)
+    if table is None:
+        assert "本申请没有登记行政复议或行政诉讼。" in page.text
+        return []
+    rows = re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)
+    return [[cell.strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in rows]
+
+
+def test_the_case_file_lists_the_cases_appeals_with_their_body_or_court_and_case_number(embedded: Client) -> None:
+    client, staff = embedded
+    request_id = open_case(client, staff, date(2026, 3, 2))
+    assert case_file_appeals(client, staff, request_id) == []
+    first = file_appeal(
+        client,
+        staff,
+        request_id=request_id,
+        filed_on="2026-04-01",
+        authority="某市人民政府",
+        case_number="某复字〔2026〕8号",
+    )
+    decided = client.post(
+        f"/api/v1/appeals/{first}/result", json={"result": "corrected", "on": "2026-05-20"}, headers=staff.clerk
+    )
+    assert decided.status_code == 202, decided.text
+    file_appeal(
+        client,
+        staff,
+        request_id=request_id,
+        kind="litigation_after_reconsideration",
+        filed_on="2026-05-28",
+        authority=COURT,
+        case_number=CASE_NUMBER,
+        note="原告委托律师代理",
+    )
+    file_appeal(client, staff, authority="某区人民法院", case_number="（2026）浙0106行初999号")  # of no case
+    assert case_file_appeals(client, staff, request_id) == [
+        ["行政复议", "2026-04-01", "某市人民政府", "某复字〔2026〕8号", "结果纠正", "2026-05-20", ""],
+        ["行政诉讼（复议后起诉）", "2026-05-28", COURT, CASE_NUMBER, "尚未审结", "—", "原告委托律师代理"],
+    ]
+
+
+def test_the_body_or_court_and_the_case_number_never_reach_a_public_output(embedded: Client, tmp_path: Path) -> None:
+    client, staff = embedded
+    application = {
+        "channel": "in_person",
+        "applicant": {"kind": "natural_person", "name": "王五", "address": "某市某区人民路1号"},
+        "description": "2025年某街道拆迁补偿方案",
+        "received_on": "2026-03-02",
+    }
+    answer = client.post("/api/v1/requests", json=application, headers=staff.clerk)
+    assert answer.status_code == 202, answer.text
+    request_id, code = answer.json()["id"], answer.json()["tracking_code"]
+    eventually_sync(lambda: client.get(f"/api/v1/requests/{request_id}", headers=staff.clerk).status_code == 200)
+    secrets = ("西湖区人民法院行政审判庭", "行初4567号")
+    appeal_id = file_appeal(
+        client, staff, request_id=request_id, authority=secrets[0], case_number=f"（2026）浙0106{secrets[1]}"
+    )
+    client.post(
+        f"/api/v1/appeals/{appeal_id}/result", json={"result": "upheld", "on": "2026-05-20"}, headers=staff.clerk
+    )
+    assert appeal_of(client, staff, appeal_id)["authority"] == secrets[0]  # recorded, for staff
+
+    status = client.get(f"/api/v1/requests/{request_id}/status", params={"code": code})
+    track = client.get("/requests/track", params={"id": request_id, "code": code})
+    assert status.status_code == track.status_code == 200
+    assert status.json()["status"] == "in_progress" and "办理中" in track.text
+    with sqlite3.connect(f"file:{tmp_path / 'bus.db'}?mode=ro", uri=True) as db:
+        public_topics = db.execute("SELECT value FROM log WHERE topic LIKE 'gongkai.public.%'").fetchall()
+    public_outputs = {
+        "tracking API": status.text,
+        "tracking page": track.text,
+        "search": client.get("/api/v1/search", params={"q": "西湖区人民法院"}).text,
+        "portal": client.get("/", params={"q": "西湖区人民法院"}).text,
+        "metrics": client.get("/metrics").text,
+        "public topics": repr([value.decode("utf-8", "replace") for (value,) in public_topics]),
+    }
+    for name, text in public_outputs.items():
+        for value in secrets:
+            assert value not in text, f"{value!r} reached the {name}"
+
+
+#: The appeals table as the first version of the review service created it, before authority and case_number.
+FIRST_APPEALS_TABLE = """
+CREATE TABLE appeals (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, request_id TEXT, status TEXT NOT NULL, filed_on TEXT NOT NULL,
+    result TEXT, decided_on TEXT, note TEXT NOT NULL DEFAULT '', filed_by TEXT NOT NULL, recorded_at TEXT NOT NULL,
+    history TEXT NOT NULL DEFAULT '[]'
+);
+INSERT INTO appeals (id, kind, status, filed_on, filed_by, recorded_at)
+VALUES ('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'reconsideration', 'pending', '2026-01-05', 'clerk-甲',
+        '2026-01-05T02:00:00+00:00');
+"""
+
+
+def test_a_review_database_of_the_first_version_takes_the_new_fields(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "review.db")
+    db.executescript(FIRST_APPEALS_TABLE)
+    db.close()
+    settings = Settings(
+        data_dir=tmp_path, bus="embedded", index="embedded", environment="test", clock="2026-06-01T10:00:00+08:00"
+    )
+    staff = make_staff(tmp_path)
+    with TestClient(Platform(settings, [service_builder(name) for name in SERVICE_NAMES]).app()) as client:
+        new = file_appeal(client, staff, authority=COURT, case_number=CASE_NUMBER)
+        old = appeal_of(client, staff, "a" * 32)
+        assert (old["filed_on"], old["authority"], old["case_number"]) == ("2026-01-05", None, None)
+        named = appeal_of(client, staff, new)
+        assert (named["authority"], named["case_number"]) == (COURT, CASE_NUMBER)

@@ -190,6 +190,74 @@ def test_a_new_password_ends_the_users_sessions(site: Site) -> None:
     assert browser(site, "li", NEW_PASSWORD).get("/console/requests").status_code == 200
 
 
+def test_a_new_display_name_shows_in_the_users_header_at_their_next_page(site: Site) -> None:
+    li = browser(site, "li")
+    assert "李经办（经办人员）" in li.get("/console/").text
+    admin = browser(site, "admin")
+    page = admin.get(f"{USERS}/li").text
+    assert '<span class="action-label" id="name-summary">修改姓名</span>' in page
+    assert 'id="u-display_name" name="display_name" value="李经办"' in page
+    changed = admin.post(f"{USERS}/li/name", {**hidden_of(page, "name"), "display_name": " 李明 "})
+    assert changed.status_code == 303 and changed.headers["location"] == f"{USERS}/li?done=name"
+    shown = admin.get(changed.headers["location"]).text
+    assert "姓名已修改" in shown and "<dt>姓名</dt><dd>李明</dd>" in shown
+    assert api_users(site)["li"]["display_name"] == "李明"
+    header = li.get("/console/").text  # the same session, no new sign-in
+    assert "李明（经办人员）" in header and "李经办" not in header
+    assert re.search(r'<tr id="user-li">.*?李明', admin.get(USERS).text, re.S)
+
+
+def test_an_admin_renames_themselves_and_sees_it_at_once(site: Site) -> None:
+    admin = browser(site, "admin")
+    page = admin.get(f"{USERS}/admin").text
+    assert 'id="form-name"' in page  # unlike the role and the status, one's own name may be changed
+    changed = admin.post(f"{USERS}/admin/name", {**hidden_of(page, "name"), "display_name": "王管理"})
+    assert changed.headers["location"] == f"{USERS}/admin?done=name"
+    assert "王管理（管理员）" in admin.get(changed.headers["location"]).text
+
+
+BAD_DISPLAY_NAMES = [
+    ("", "请填写姓名。"),
+    ("   ", "请填写姓名。"),
+    ("李" * 51, "姓名最多 50 个字符，现为 51 个。"),
+    ("李\x07明", "姓名不能含控制字符或换行。"),
+    ("李\n明", "姓名不能含控制字符或换行。"),
+    ("李\u200b明", "姓名不能含控制字符或换行。"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "error"), BAD_DISPLAY_NAMES, ids=["empty", "blank", "long", "bell", "newline", "zwsp"]
+)
+def test_a_bad_display_name_is_refused_in_chinese_and_nothing_changes(site: Site, name: str, error: str) -> None:
+    admin = browser(site, "admin")
+    page = admin.get(f"{USERS}/li").text
+    refused = admin.post(f"{USERS}/li/name", {**hidden_of(page, "name"), "display_name": name})
+    assert refused.status_code == 422
+    assert errors_of(refused.text) == [error, "姓名未修改，本次未作任何更改。"]
+    form = re.search(r'<form [^>]*id="form-name".*?</form>', refused.text, re.S)
+    assert form is not None and "<details open>" in form.group(0)  # the form stays open for the correction
+    assert api_users(site)["li"]["display_name"] == "李经办"
+
+
+def test_an_admin_who_resets_their_own_password_is_told_to_sign_in_with_it(site: Site) -> None:
+    admin = browser(site, "admin")
+    form = hidden_of(admin.get(f"{USERS}/admin").text, "password")
+    reset = admin.post(f"{USERS}/admin/password", {**form, "password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
+    assert reset.status_code == 303
+    assert reset.headers["location"] == "/console/login?m=password&next=%2Fconsole%2Fadmin%2Fusers%2Fadmin"
+    assert reset.headers["set-cookie"].startswith('gongkai_console=""; ')  # the ended session's cookie goes
+    login = admin.get(reset.headers["location"])
+    assert login.status_code == 200
+    assert "您的密码已修改，原有登录已全部结束。请用新密码重新登录。" in login.text
+    assert "登录已过期" not in login.text
+    assert 'name="next" value="/console/admin/users/admin"' in login.text
+    assert admin.get(f"{USERS}/admin").headers["location"].endswith("m=expired")  # the old session has ended
+    assert sign_in(site.client, "admin", PASSWORD).status_code == 401
+    again = sign_in(site.client, "admin", NEW_PASSWORD)
+    assert again.status_code == 303
+
+
 def test_an_admin_cannot_lock_themselves_out(site: Site) -> None:
     admin = browser(site, "admin")
     own = admin.get(f"{USERS}/admin").text
@@ -209,6 +277,7 @@ def test_unknown_users_are_404(site: Site) -> None:
     assert admin.get(f"{USERS}/nobody").status_code == 404
     assert admin.get(f"{USERS}/..%2Ftokens").status_code == 404
     assert admin.post(f"{USERS}/nobody/status", {"csrf_token": csrf, "action": "disable"}).status_code == 404
+    assert admin.post(f"{USERS}/nobody/name", {"csrf_token": csrf, "display_name": "某人"}).status_code == 404
     assert admin.post(f"{TOKENS}/zzz/revoke", {"csrf_token": csrf}).status_code == 404
 
 
@@ -273,6 +342,7 @@ def admin_posts(site: Site) -> list[tuple[str, dict[str, str]]]:
     return [
         (USERS, {"username": "chen", "role": "admin", **password}),
         (f"{USERS}/li/role", {"role": "admin"}),
+        (f"{USERS}/li/name", {"display_name": "冒名"}),
         (f"{USERS}/li/status", {"action": "disable"}),
         (f"{USERS}/li/password", password),
         (TOKENS, {"name": "后门", "role": "admin"}),

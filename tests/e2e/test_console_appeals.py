@@ -97,7 +97,7 @@ def test_a_clerk_records_an_appeal_and_its_result_and_the_case_shows_both(site: 
     assert filed.status_code == 303 and filed.headers["location"].endswith("?done=appeal#appeals")
     page = client.get(filed.headers["location"]).text
     assert "已登记：行政复议或行政诉讼。" in page
-    assert appeals_table(page) == [["行政复议", "2026-05-28", "尚未审结", "—", "—", "市人民政府"]]
+    assert appeals_table(page) == [["行政复议", "2026-05-28", "—", "—", "尚未审结", "—", "—", "市人民政府"]]
     [appeal] = appeals_of(site, case_id)
     assert (appeal["kind"], appeal["filed_on"], appeal["status"]) == ("reconsideration", "2026-05-28", "pending")
 
@@ -108,7 +108,9 @@ def test_a_clerk_records_an_appeal_and_its_result_and_the_case_shows_both(site: 
     assert decided.status_code == 303
     page = client.get(decided.headers["location"]).text
     assert "已登记：复议或诉讼的结果。" in page
-    assert appeals_table(page) == [["行政复议", "2026-05-28", "已审结", "结果纠正", "2026-06-01", "市人民政府"]]
+    assert appeals_table(page) == [
+        ["行政复议", "2026-05-28", "—", "—", "已审结", "结果纠正", "2026-06-01", "市人民政府"]
+    ]
     assert f'id="appeal-result-{appeal["id"]}"' not in page  # a result is recorded once: no form any more
 
     # counted once, in one cell of table 四
@@ -137,7 +139,7 @@ def test_a_double_submitted_appeal_or_result_is_recorded_once(site: Site) -> Non
     )
     assert client.post(url, data=result, follow_redirects=False).headers["location"].endswith("done=replayed#appeals")
     assert appeal_events(site) == ["appeal.filed", "appeal.decided"]
-    assert appeals_table(client.get(f"/console/requests/{case_id}").text)[0][2:4] == ["已审结", "结果维持"]
+    assert appeals_table(client.get(f"/console/requests/{case_id}").text)[0][4:6] == ["已审结", "结果维持"]
 
 
 def test_wrong_values_are_explained_in_chinese_and_nothing_is_recorded(site: Site) -> None:
@@ -198,7 +200,7 @@ def test_a_stale_result_form_is_refused_in_chinese(site: Site) -> None:
     assert "“登记结果”未被记录：该复议或诉讼当前状态为“已审结”" in refused.text
     assert "原因：该行政复议或行政诉讼已登记过结果（结果维持），结果只能登记一次。" in refused.text
     assert "already has a result" not in refused.text and "state:" not in refused.text
-    assert appeals_table(refused.text)[0][3] == "结果维持"
+    assert appeals_table(refused.text)[0][5] == "结果维持"
     assert appeal_events(site) == ["appeal.filed", "appeal.decided"]
 
 
@@ -224,7 +226,7 @@ def test_reviewers_and_publishers_read_appeals_and_may_not_record_them(site: Sit
     appeal_id = filed.json()["id"]
     client = signed_in(site, username)
     page = client.get(f"/console/requests/{case_id}").text
-    assert appeals_table(page) == [["行政诉讼（复议后起诉）", "2026-05-30", "尚未审结", "—", "—", "—"]]
+    assert appeals_table(page) == [["行政诉讼（复议后起诉）", "2026-05-30", "—", "—", "尚未审结", "—", "—", "—"]]
     assert 'id="appeal-new"' not in page and "appeal-result-" not in page
     assert "复议、诉讼由经办人员登记" in page
     token = csrf_of(page)
@@ -235,3 +237,70 @@ def test_reviewers_and_publishers_read_appeals_and_may_not_record_them(site: Sit
     refused = client.post(f"/console/requests/{case_id}/appeals/{appeal_id}/result", data=result)
     assert refused.status_code == 403
     assert appeal_events(site) == ["appeal.filed"]
+
+
+COURT = "杭州市西湖区人民法院"
+CASE_NUMBER = "（2026）浙0106行初123号"
+
+
+def test_the_body_or_court_and_the_case_number_are_shown_in_the_case_and_its_file(site: Site) -> None:
+    case_id = answered_case(site)
+    client = signed_in(site, "li")
+    page = client.get(f"/console/requests/{case_id}").text
+    assert '<label for="appeal-authority">复议机关或审理法院' in page and '<label for="appeal-case_number">案号' in page
+    data = {
+        **file_form(client, case_id),
+        "kind": "litigation_direct",
+        "filed_on": "2026-05-29",
+        "authority": f" {COURT} ",
+        "case_number": CASE_NUMBER,
+    }
+    filed = client.post(f"/console/requests/{case_id}/appeals", data=data, follow_redirects=False)
+    assert filed.status_code == 303, filed.text
+    page = client.get(filed.headers["location"]).text
+    assert '<th scope="col">复议机关或审理法院</th><th scope="col">案号</th>' in page
+    assert appeals_table(page) == [
+        ["行政诉讼（未经复议直接起诉）", "2026-05-29", COURT, CASE_NUMBER, "尚未审结", "—", "—", "—"]
+    ]
+    [appeal] = appeals_of(site, case_id)
+    assert (appeal["authority"], appeal["case_number"], appeal["note"]) == (COURT, CASE_NUMBER, "")
+    printed = client.get(f"/console/requests/{case_id}/file")
+    assert printed.status_code == 200
+    assert f"<td>{COURT}</td>" in printed.text and f"<td>{CASE_NUMBER}</td>" in printed.text
+
+
+BAD_NAMES = [
+    ({"authority": "某" * 99 + "法院"}, "复议机关或审理法院不能超过 100 个字（现为 101 个）。"),
+    ({"case_number": "（2026）浙0106行初" + "1" * 47 + "号"}, "案号不能超过 60 个字（现为 61 个）。"),
+    ({"authority": "某市人民政府\n行政复议办公室"}, "复议机关或审理法院只能是一行文字，不能含换行、制表符等控制字符。"),
+    ({"case_number": "（2026）浙0106\t行初123号"}, "案号只能是一行文字，不能含换行、制表符等控制字符。"),
+]
+
+
+@pytest.mark.parametrize(("fields", "error"), BAD_NAMES, ids=["long body", "long number", "newline", "tab"])
+def test_a_wrong_body_court_or_case_number_is_explained_in_chinese_and_nothing_is_recorded(
+    site: Site, fields: dict[str, str], error: str
+) -> None:
+    case_id = answered_case(site)
+    client = signed_in(site, "li")
+    data = {**file_form(client, case_id), "kind": "reconsideration", "filed_on": "2026-05-28", **fields}
+    refused = client.post(f"/console/requests/{case_id}/appeals", data=data)
+    assert refused.status_code == 422
+    assert error in refused.text
+    form = re.search(r'id="appeal-new".*?</form>', refused.text, re.S)
+    assert form is not None and "<details open>" in form.group(0)
+    assert appeal_events(site) == [] and appeals_of(site, case_id) == []
+
+
+def test_the_apis_refusal_of_a_case_number_is_shown_in_chinese(site: Site) -> None:
+    """Cleaning can lengthen text (a ligature becomes two letters): then the API's limit refuses it."""
+    case_id = answered_case(site)
+    client = signed_in(site, "li")
+    ligatures = "\ufb01" * 31  # 31 characters typed, 62 once cleaned
+    data = {**file_form(client, case_id), "kind": "reconsideration", "filed_on": "2026-05-28", "case_number": ligatures}
+    refused = client.post(f"/console/requests/{case_id}/appeals", data=data)
+    assert refused.status_code == 422
+    assert "复议或诉讼未被登记，请修改后重新提交：" in refused.text
+    assert "案号：不能超过 60 个字" in refused.text and "at most" not in refused.text
+    assert f'value="{ligatures}"' in refused.text  # what was typed stays in the form
+    assert appeal_events(site) == [] and appeals_of(site, case_id) == []

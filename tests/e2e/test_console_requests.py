@@ -201,6 +201,37 @@ def test_the_dashboard_counts_link_to_the_list(site: Site) -> None:
     assert 'href="/console/requests"' in page  # the navigation
 
 
+def test_what_waits_is_counted_by_the_api_and_shown_on_the_dashboard(site: Site) -> None:
+    file_case(site, "in_person", received_on="2026-04-01")  # due 2026-04-30: overdue on Monday 06-01
+    file_case(site, "in_person", received_on="2026-05-06")  # due this week (劳动节, the working Saturday 05-09)
+    file_case(site, "registered_post", received_on="2026-05-20")  # due 2026-06-17: later
+    file_case(site, "ordinary_post")  # not confirmed: no clock yet
+    waiting = site.client.get("/api/v1/requests/deadlines", headers=site.staff.reviewer)
+    assert waiting.status_code == 200, waiting.text
+    assert waiting.json() == {
+        "today": "2026-06-01",
+        "week_ends_on": "2026-06-07",
+        "awaiting_confirmation": 1,
+        "due_today": 0,
+        "due_this_week": 1,
+        "overdue": 1,
+        "provisional": 0,
+    }
+    assert site.client.get("/api/v1/requests/deadlines").status_code == 401
+    page = signed_in(site, "li").get("/console/").text
+    counts = dict(
+        (href, int(count))
+        for href, count in re.findall(r'<a href="(/console/requests\?[^"]+)"[^>]*>\s*<span class="count">(\d+)', page)
+    )
+    assert counts == {
+        "/console/requests?status=awaiting_confirmation": 1,
+        "/console/requests?due=0": 0,
+        "/console/requests?due=6": 1,
+        "/console/requests?overdue=1": 1,
+        "/console/requests?provisional=1": 0,
+    }
+
+
 # The case view and its actions --------------------------------------------------------------------
 
 

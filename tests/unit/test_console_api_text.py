@@ -21,6 +21,7 @@ from services.intake.letters_api import LetterSubmission, letter_issues
 from services.intake.request_form import RequestApplication, application_issues
 from services.publish.api import ValidityChange, Withdrawal
 from services.review.appeals import InvalidDate, check_decided_on, check_filed_on
+from services.review.appeals_api import FileAppeal
 from services.review.request_actions import Action
 
 TODAY = date(2026, 6, 1)
@@ -137,6 +138,22 @@ def publish_messages() -> list[str]:
     return found
 
 
+def appeal_messages() -> list[str]:
+    """The messages for a wrong body or court and case number of an appeal (services/review/appeals_api.py)."""
+    filing = {"kind": "reconsideration", "filed_on": "2026-05-01"}
+    bodies: list[dict[str, Any]] = [
+        {"authority": "某" * 101, "case_number": " " * 241},
+        {"authority": "某市\n人民政府", "case_number": "（2026）\t浙0106行初123号"},
+        {"authority": 110, "case_number": ["（2026）浙0106行初123号"]},
+    ]
+    found = []
+    for body in bodies:
+        with pytest.raises(ValidationError) as caught:
+            FileAppeal.model_validate(filing | body)
+        found += [str(e["msg"]) for e in caught.value.errors()]
+    return found
+
+
 #: The publish API's own 422 field messages and details for a successor (services/publish/api.py).
 PUBLISH_DOMAIN = [
     "must name another document",
@@ -207,7 +224,15 @@ CONFLICTS = [
 
 @pytest.mark.parametrize(
     "message",
-    [*intake_messages(), *date_messages(), *validation_messages(), *publish_messages(), *PUBLISH_DOMAIN, *DOMAIN],
+    [
+        *intake_messages(),
+        *date_messages(),
+        *validation_messages(),
+        *publish_messages(),
+        *appeal_messages(),
+        *PUBLISH_DOMAIN,
+        *DOMAIN,
+    ],
 )
 def test_every_known_message_of_the_api_reads_in_chinese(message: str) -> None:
     text = in_chinese(message)
