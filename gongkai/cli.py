@@ -275,6 +275,32 @@ def reindex(data_dir: Path | None) -> None:
     click.echo(f"{live} documents live in the new index")
 
 
+@cli.group("publish")
+def publish_group() -> None:
+    """The publish service's own state (publish.db)."""
+
+
+@publish_group.command("rebuild-letters")
+@_data_dir
+@click.option("--check", is_flag=True, help="only compare with the log: change nothing, exit 1 if they differ")
+def publish_rebuild_letters(data_dir: Path | None, check: bool) -> None:
+    """Rebuild the published letters and proposal replies from gongkai.public.letters (the service may run)."""
+    import asyncio
+
+    from services.publish.letters_rebuild import rebuild_letters
+
+    result = asyncio.run(rebuild_letters(_settings(data_dir), check=check))
+    click.echo(f"{result.events} events replayed: {result.shown} public, {result.withdrawn} withdrawn")
+    if result.identical:
+        click.echo("identical to the tables before")
+        return
+    if not check:
+        click.echo(f"{result.changed} letters differed from the log and were rebuilt")
+        return
+    click.echo(f"{result.changed} letters differ from the log; nothing changed (run without --check to rebuild)")
+    raise SystemExit(1)
+
+
 @cli.group()
 def stats() -> None:
     """Statistics: rebuild the counters from the event log."""

@@ -7,6 +7,7 @@ __all__ = [
     "ART20_CATEGORIES",
     "CHANNEL_LABELS",
     "LETTER_CATEGORY_LABELS",
+    "LETTER_CHANNEL_LABELS",
     "LETTER_KIND_LABELS",
     "OUTCOME_LABELS",
     "PROPOSAL_KIND_LABELS",
@@ -94,6 +95,15 @@ LETTER_KIND_LABELS: dict[str, str] = {
     "mayor_mailbox": "市长信箱",
     "department_mailbox": "部门信箱",
     "consultation": "在线咨询",
+}
+#: 来信方式: how a letter reached the agency. ``online`` is the public form; the others are entered by clerks.
+LETTER_CHANNEL_LABELS: dict[str, str] = {
+    "online": "网上来信",
+    "post": "信件邮寄",
+    "phone": "电话",
+    "visit": "来访",
+    "fax": "传真",
+    "email": "电子邮件",
 }
 PROPOSAL_KIND_LABELS: dict[str, str] = {"npc_suggestion": "人大代表建议", "cppcc_proposal": "政协提案"}
 #: 来信类别 (spec §D).

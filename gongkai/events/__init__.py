@@ -41,6 +41,8 @@ from gongkai.events.letters import (
     LetterReceived,
     LetterReplied,
     LetterTransferred,
+    LetterUnpublished,
+    LetterWithdrawn,
     ProposalCoOpinion,
     ProposalExtended,
     ProposalFeedback,
@@ -100,6 +102,8 @@ __all__ = [
     "LetterReceived",
     "LetterReplied",
     "LetterTransferred",
+    "LetterUnpublished",
+    "LetterWithdrawn",
     "ProposalCoOpinion",
     "ProposalExtended",
     "ProposalFeedback",
@@ -265,6 +269,7 @@ CATALOG: dict[str, EventSpec] = {
                 ("letter.replied", LetterReplied, "A letter was answered."),
                 ("letter.feedback", LetterFeedback, "The writer rated the reply."),
                 ("letter.overdue", LetterOverdue, "An open letter passed its time limit."),
+                ("letter.unpublished", LetterUnpublished, "A reviewer took a published letter down, with a reason."),
             )
         ),
         *(
@@ -284,6 +289,14 @@ CATALOG: dict[str, EventSpec] = {
             LetterPublished,
             1,
             "A letter and its reply were published (公开信件选登).",
+            public=True,
+        ),
+        EventSpec(
+            "letter.withdrawn",
+            Topic.PUBLIC_LETTERS,
+            LetterWithdrawn,
+            1,
+            "A published letter was taken off the portal.",
             public=True,
         ),
         EventSpec(

@@ -1,9 +1,12 @@
 """Data of letter (信箱, 在线咨询) and proposal (建议, 提案) events.
 
-Letters carry the writer's contact data only in ``letter.received`` on the internal
+Letters carry the writer's contact data (and a clerk's note) only in ``letter.received`` on the internal
 ``gongkai.letters`` topic; a letter chosen for publication (公开信件选登) goes to the public stream
-as ``letter.published`` with text a reviewer has cleared of personal data. Proposals name their
-proposer (a deputy or CPPCC member acting in public office) but no contact data.
+as ``letter.published`` with text a reviewer has cleared of personal data. Taking it down again is
+``letter.unpublished`` on the internal topic (the reviewer's reason stays there) and, caused by it,
+``letter.withdrawn`` on the public stream, which says only which publication it ends. Publications and
+withdrawals of one letter are numbered (``version``: 1, 2, 3, …), so any consumer can order them.
+Proposals name their proposer (a deputy or CPPCC member acting in public office) but no contact data.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from gongkai.events.base import EventData
 
 __all__ = [
     "LETTER_CATEGORIES",
+    "LETTER_CHANNELS",
     "LETTER_KINDS",
     "Contact",
     "LetterAssigned",
     "LetterCategory",
+    "LetterChannel",
     "LetterExtended",
     "LetterFeedback",
     "LetterKind",
@@ -29,6 +34,8 @@ __all__ = [
     "LetterReceived",
     "LetterReplied",
     "LetterTransferred",
+    "LetterUnpublished",
+    "LetterWithdrawn",
     "ProposalCoOpinion",
     "ProposalExtended",
     "ProposalFeedback",
@@ -46,6 +53,9 @@ LETTER_KINDS: tuple[LetterKind, ...] = ("mayor_mailbox", "department_mailbox", "
 #: 咨询, 投诉, 建议, 求助.
 LetterCategory = Literal["consultation", "complaint", "suggestion", "help"]
 LETTER_CATEGORIES: tuple[LetterCategory, ...] = ("consultation", "complaint", "suggestion", "help")
+#: How the letter reached the agency: 网上来信 (the public form), 信件邮寄, 电话, 来访, 传真, 电子邮件.
+LetterChannel = Literal["online", "post", "phone", "visit", "fax", "email"]
+LETTER_CHANNELS: tuple[LetterChannel, ...] = ("online", "post", "phone", "visit", "fax", "email")
 #: 满意, 基本满意, 不满意.
 Rating = Literal["satisfied", "basically_satisfied", "dissatisfied"]
 #: 人大代表建议, 政协提案.
@@ -72,6 +82,12 @@ class LetterReceived(EventData):
     received_on: date
     tracking_code_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     recorded_by: str | None = Field(default=None, description="the clerk who entered it; None when filed online")
+    channel: LetterChannel | None = Field(
+        default=None,
+        description="how it came: online for the public form, else as the clerk entered it; "
+        "absent in events from before (online when recorded_by is None, else not recorded)",
+    )
+    note: str = Field(default="", description="the clerk's note: staff only, never public")
 
 
 class LetterStep(EventData):
@@ -133,6 +149,23 @@ class LetterPublished(EventData):
     replied_on: date
     published_at: datetime
     reviewer: str
+    version: int = Field(
+        default=1, ge=1, description="numbers the letter's publications and withdrawals: the highest stands"
+    )
+
+
+class LetterUnpublished(LetterStep):
+    """A reviewer took a published letter down (撤下公开), for ``reason``. Internal: the reason stays here."""
+
+    reason: str
+    version: int = Field(ge=1, description="one more than the publication it ends")
+
+
+class LetterWithdrawn(EventData):
+    """A published letter was taken off the portal. Public stream: no reason, no names, no text."""
+
+    withdrawn_at: datetime
+    version: int = Field(ge=1, description="as its letter.unpublished: outranks every publication before it")
 
 
 class ProposalRegistered(EventData):

@@ -1,11 +1,12 @@
 """信箱/咨询 in the console: the list of letters, entering a letter received on paper, by phone or at the counter,
-the letter view, the clerk's steps and the reviewer's publication.
+the letter view, the clerk's steps and the reviewer's publication and its withdrawal.
 
 Every page reads and writes through the letters API as the signed-in user (docs/letters.md); a letter a
-clerk enters goes to intake's ``POST /api/v1/letters`` with its receipt date, and its tracking code is
-shown once. The view
+clerk enters goes to intake's ``POST /api/v1/letters`` with how it came (来信方式), its receipt date and an
+optional note for colleagues (staff only), and its tracking code is shown once. The view
 offers the forms the letter's status allows: clerks assign, extend, transfer to 信访 and reply;
-reviewers publish a replied letter (公开信件选登) with texts they have cleared of personal data. The
+reviewers publish a replied letter (公开信件选登) with texts they have cleared of personal data, take a
+published one down (撤下公开, a folded form with the reason) and may publish it again. The
 API stays the judge: a step it refuses (409 for the state, 422 for the values or personal data still in
 the texts) is shown in Chinese with nothing recorded. Each form carries its own ``form_id``, sent as
 ``Idempotency-Key``, so a form submitted twice is recorded once.
@@ -27,7 +28,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from gongkai.auth import Role
 from gongkai.clock import Clock
-from gongkai.vocabulary import LETTER_CATEGORY_LABELS, LETTER_KIND_LABELS, RATING_LABELS
+from gongkai.vocabulary import LETTER_CATEGORY_LABELS, LETTER_CHANNEL_LABELS, LETTER_KIND_LABELS, RATING_LABELS
 from services.console.api_client import ApiError, ApiUnavailable
 from services.console.api_text import conflict_lines, field_lines, in_chinese
 from services.console.web import (
@@ -55,6 +56,10 @@ STATUS_FILTERS = {
 PENDING = ("open", "assigned")
 SETTLED_AT_ONCE = "一次性办结：未退回补充、未重新办理"
 PUBLISH_NOTE = "须删除来信人姓名、电话、邮箱等个人信息，否则不能公开"
+#: How a clerk's letter came: every channel but the public form's (网上来信).
+PAPER_CHANNELS = {code: label for code, label in LETTER_CHANNEL_LABELS.items() if code != "online"}
+MAX_LETTER_NOTE = 500
+MAX_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -92,8 +97,15 @@ LETTER_ACTIONS: dict[str, LetterAction] = {
     ),
     "publish": LetterAction(
         "公开信件选登",
-        PUBLISH_NOTE + "。公开的标题、来信和答复内容由审查员确认；每封信件只能公开一次。",
+        PUBLISH_NOTE + "。公开的标题、来信和答复内容由审查员确认；公开后可以撤下，撤下后可以重新公开。",
         "publish",
+        Role.REVIEWER,
+    ),
+    "unpublish": LetterAction(
+        "撤下公开",
+        "撤下后，该信件不再在门户网站“公开信件选登”中显示，原网址显示为未找到；撤下理由仅工作人员可见，"
+        "不对外公开。撤下后可以重新公开。",
+        "unpublish",
         Role.REVIEWER,
     ),
 }
@@ -109,6 +121,7 @@ FIELD_LABELS = {
     "title": "标题",
     "reply": "答复内容",
 }
+UNPUBLISH_FIELD_LABELS = {**FIELD_LABELS, "reason": "撤下理由"}
 #: The names of the intake API's fields, for its 422 to a letter entered by a clerk.
 NEW_FIELD_LABELS = {
     "kind": "来信类型",
@@ -117,18 +130,33 @@ NEW_FIELD_LABELS = {
     "body": "来信内容",
     "department": "收信部门",
     "received_on": "收信日期",
+    "channel": "来信方式",
+    "note": "备注",
     "contact": "来信人联系方式",
     "contact.name": "来信人姓名",
     "contact.phone": "来信人电话",
     "contact.email": "来信人电子邮箱",
 }
-_NEW_FIELDS = ("kind", "category", "department", "title", "body", "received_on", "name", "phone", "email")
+_NEW_FIELDS = (
+    "kind",
+    "category",
+    "channel",
+    "department",
+    "title",
+    "body",
+    "received_on",
+    "name",
+    "phone",
+    "email",
+    "note",
+)
 #: Mailboxes, as opposed to consultations: a writer who leaves a name must leave a phone or an e-mail.
 _MAILBOXES = ("mayor_mailbox", "department_mailbox")
 #: How long recording a letter waits for the review service to show it.
 APPEAR_WAIT_S = 5.0
 DONE = {name: f"已登记：{spec.label}。" for name, spec in LETTER_ACTIONS.items()} | {
     "publish": "已公开：该信件已在“公开信件选登”中发布。",
+    "unpublish": "已撤下：该信件已从“公开信件选登”中撤下，门户网站不再显示。",
     "replayed": "该表单已经提交过，本次未重复记录。",
 }
 PAGE_SIZE = 50
@@ -153,8 +181,8 @@ def allowed_letter_actions(letter: Mapping[str, Any], user: SignedInUser) -> lis
         names = ["assign", "transfer", "reply"]
         if not letter.get("extended"):
             names.insert(1, "extend")
-    elif letter["status"] == "replied" and not letter.get("published"):
-        names = ["publish"]
+    elif letter["status"] == "replied":
+        names = ["unpublish"] if letter.get("published") else ["publish"]
     else:
         names = []
     return [n for n in names if user.may(LETTER_ACTIONS[n].role)]
@@ -207,6 +235,9 @@ def parse_letter_action(form: Form, today: date, max_workdays: int) -> tuple[str
         return action, None, ["无法识别的操作，本次未作任何记录。"]
     body: dict[str, Any] = {}
     errors: list[str] = []
+    if action == "unpublish":
+        text_field(form, "reason", "撤下理由", body, errors, MAX_REASON)
+        return action, (None if errors else body), errors
     if action == "publish":
         text_field(form, "title", "公开的标题", body, errors)
         text_field(form, "body", "公开的来信内容", body, errors, _MAX_LONG)
@@ -256,11 +287,12 @@ def _refusal(exc: ApiError, action: str) -> list[str]:
         return conflict_lines(exc, label, STATUS_LABELS, "信件")
     if str(exc.problem.get("type", "")).endswith("personal-data") and exc.problem.get("errors"):
         return _personal_data(exc)
-    return [f"“{label}”未被记录，请修改后重新提交：", *field_lines(exc, FIELD_LABELS)]
+    labels = UNPUBLISH_FIELD_LABELS if action == "unpublish" else FIELD_LABELS
+    return [f"“{label}”未被记录，请修改后重新提交：", *field_lines(exc, labels)]
 
 
 def parse_paper_letter(form: Form, today: date) -> tuple[dict[str, Any] | None, list[str]]:
-    """The body of ``POST /api/v1/letters`` for a letter a clerk enters (by post, phone, at the counter).
+    """The body of ``POST /api/v1/letters`` for a letter a clerk enters (by post, phone, at the counter, …).
 
     What the page can say plainly is checked here; the API checks the rest (phone and e-mail formats) and
     its refusals are listed by field.
@@ -276,6 +308,10 @@ def parse_paper_letter(form: Form, today: date) -> tuple[dict[str, Any] | None, 
         errors.append("请选择类别（咨询、投诉、建议或求助）。")
     else:
         body["category"] = values["category"]
+    if values["channel"] not in PAPER_CHANNELS:
+        errors.append(f"请选择来信方式（{'、'.join(PAPER_CHANNELS.values())}）。")
+    else:
+        body["channel"] = values["channel"]
     if values["kind"] == "department_mailbox":
         text_field(form, "department", "收信部门（写给哪个部门的信箱）", body, errors, 100)
     elif values["department"]:
@@ -299,6 +335,10 @@ def parse_paper_letter(form: Form, today: date) -> tuple[dict[str, Any] | None, 
         )
     if contact:
         body["contact"] = contact
+    if len(values["note"]) > MAX_LETTER_NOTE:
+        errors.append(f"备注不能超过 {MAX_LETTER_NOTE} 字。")
+    elif values["note"]:
+        body["note"] = values["note"]
     return (None, errors) if errors else (body, [])
 
 
@@ -401,7 +441,7 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
         user = await console.allowed(request, (Role.CLERK,), "登记来信")
         if not isinstance(user, SignedInUser):
             return user
-        values = {"received_on": clock.today().isoformat(), "kind": "mayor_mailbox"}
+        values = {"received_on": clock.today().isoformat(), "kind": "mayor_mailbox", "channel": "post"}
         return _new_letter_page(console, request, user, values, [], 200)
 
     @pages.post("/letters/new", response_class=HTMLResponse)
@@ -515,6 +555,8 @@ def _new_letter_page(
         "errors": errors,
         "kinds": LETTER_KIND_LABELS,
         "categories": LETTER_CATEGORY_LABELS,
+        "channels": PAPER_CHANNELS,
+        "max_note": MAX_LETTER_NOTE,
         "form_id": secrets.token_urlsafe(18),
         "csrf_token": user.session.csrf_token,
     }
@@ -542,6 +584,7 @@ def _letter_page(
             "consequence": LETTER_ACTIONS[name].consequence.format(max=max_workdays),
             "form_id": secrets.token_urlsafe(18),
             "values": dict(kept or {}) if name == failed else {},
+            "open": name == failed,
         }
         for name in allowed_letter_actions(letter, user)
     ]
@@ -550,7 +593,10 @@ def _letter_page(
         "status_label": STATUS_LABELS.get(letter["status"], letter["status"]),
         "kind_label": LETTER_KIND_LABELS.get(letter["kind"], letter["kind"]),
         "category_label": LETTER_CATEGORY_LABELS.get(letter["category"], letter["category"]),
+        "channel_label": LETTER_CHANNEL_LABELS.get(letter.get("channel") or "", "未记录"),
+        "max_reason": MAX_REASON,
         "rating_labels": RATING_LABELS,
+        "channel_labels": LETTER_CHANNEL_LABELS,
         "history": list(reversed(letter.get("history") or [])),
         "forms": forms,
         "may_handle": user.may(Role.CLERK),

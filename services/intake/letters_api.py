@@ -1,10 +1,12 @@
 """``POST /api/v1/letters``: a mailbox letter (市长信箱, 部门信箱) or online consultation (在线咨询) becomes an event.
 
-Anyone may write online without a token; the letter is received the day it is submitted. A request
-with a staff token is a clerk entering a letter that came by post, by phone or over the counter, and
-may state the day it was received (``received_on``). The answer carries the tracking code (查询码)
-once; only its hash is recorded, in ``letter.received`` on the internal ``gongkai.letters`` topic,
-which alone carries the writer's contact data.
+Anyone may write online without a token; the letter is received the day it is submitted, and its
+``channel`` is ``online``. A request with a staff token is a clerk entering a letter that came
+otherwise: it states how (``channel``: ``post``, ``phone``, ``visit``, ``fax``, ``email``; ``post`` when
+left out, the usual case of a letter entered by hand), may state the day it was received
+(``received_on``) and may add a ``note`` for colleagues (staff only, never public). The answer carries the
+tracking code (查询码) once; only its hash is recorded, in ``letter.received`` on the internal
+``gongkai.letters`` topic, which alone carries the writer's contact data and the note.
 
 Rules beyond the body's shape (``letter_issues``):
 
@@ -12,7 +14,10 @@ Rules beyond the body's shape (``letter_issues``):
 * contact data are optional: a letter without any is anonymous and its reply is read on the tracking
   page with the code. A mailbox letter (市长信箱, 部门信箱) that does give a contact must give a way to
   reach the writer, a phone or an e-mail, not a name alone; a consultation may give a name alone;
-* ``received_on`` only from staff, never in the future, never before ``records_start_on``.
+* ``received_on`` only from staff, never in the future, never before ``records_start_on``;
+* ``channel``: a writer online may only say ``online`` (or nothing); staff never say ``online`` (a letter
+  written online comes through the public form, with no token);
+* ``note`` only from staff, at most 500 characters.
 
 Letters are not applications for disclosure (条例 Art. 39 works both ways): nothing here opens a
 request case. Messages say what is wrong, never what was sent.
@@ -30,12 +35,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from gongkai.auth import Principal, Role
 from gongkai.events import LetterReceived, new_event
-from gongkai.events.letters import Contact, LetterCategory, LetterKind
+from gongkai.events.letters import Contact, LetterCategory, LetterChannel, LetterKind
 from gongkai.http import requires
 from gongkai.problems import FieldProblem
 from gongkai.service import ServiceContext
 from gongkai.tracking import new_tracking_code, tracking_code_hash
-from gongkai.vocabulary import LETTER_CATEGORY_LABELS, LETTER_KIND_LABELS
+from gongkai.vocabulary import LETTER_CATEGORY_LABELS, LETTER_CHANNEL_LABELS, LETTER_KIND_LABELS
 from services.intake.fields import MAX_EMAIL, MAX_PHONE, checked_email, checked_phone, optional, refuse, required
 from services.intake.forms import Resubmission
 from services.intake.request_api import json_body, optional_staff
@@ -43,11 +48,14 @@ from services.intake.request_form import MAX_NAME, Issue
 
 __all__ = [
     "CATEGORY_LABELS",
+    "CHANNEL_LABELS",
     "KIND_LABELS",
     "MAILBOX_KINDS",
     "MAX_BODY",
     "MAX_DEPARTMENT",
+    "MAX_NOTE",
     "MAX_TITLE",
+    "STAFF_DEFAULT_CHANNEL",
     "AcceptedLetter",
     "LetterContact",
     "LetterSubmission",
@@ -60,9 +68,13 @@ __all__ = [
 MAX_TITLE = 200
 MAX_BODY = 10_000
 MAX_DEPARTMENT = 100
+MAX_NOTE = 500
 
 KIND_LABELS = LETTER_KIND_LABELS
 CATEGORY_LABELS = LETTER_CATEGORY_LABELS
+CHANNEL_LABELS = LETTER_CHANNEL_LABELS
+#: A letter a clerk enters without saying how it came: by post, the usual way of a letter entered by hand.
+STAFF_DEFAULT_CHANNEL: LetterChannel = "post"
 #: Mailboxes, as opposed to consultations: a writer who gives a contact must be reachable.
 MAILBOX_KINDS: frozenset[str] = frozenset({"mayor_mailbox", "department_mailbox"})
 
@@ -118,6 +130,14 @@ class LetterSubmission(BaseModel):
     received_on: date | None = Field(
         default=None, description="staff only: the day a letter that came by other means was received (default today)"
     )
+    channel: LetterChannel | None = Field(
+        default=None,
+        description="how it came: online (the only value without a token, and the default there); "
+        "staff: post (default), phone, visit, fax or email",
+    )
+    note: str | None = Field(
+        default=None, description=f"staff only: a note for colleagues, at most {MAX_NOTE} characters, never public"
+    )
 
     @field_validator("title")
     @classmethod
@@ -134,6 +154,11 @@ class LetterSubmission(BaseModel):
     def _department(cls, value: str | None) -> str | None:
         return optional(value, MAX_DEPARTMENT, one_line=True)
 
+    @field_validator("note")
+    @classmethod
+    def _note(cls, value: str | None) -> str | None:
+        return optional(value, MAX_NOTE)
+
 
 def letter_issues(submission: LetterSubmission, *, today: date, records_start_on: date, staff: bool) -> list[Issue]:
     """Every rule ``submission`` breaks beyond its shape; ``staff`` is whether a clerk is entering it.
@@ -141,15 +166,47 @@ def letter_issues(submission: LetterSubmission, *, today: date, records_start_on
     >>> from datetime import date
     >>> body = {"kind": "department_mailbox", "category": "complaint", "title": "噪音扰民",
     ...         "body": "夜间施工噪音严重。", "contact": {"name": "张三"}, "received_on": "2026-05-29"}
-    >>> [i.field for i in letter_issues(LetterSubmission.model_validate(body),
+    >>> [i.field for i in letter_issues(LetterSubmission.model_validate(body | {"note": "急"}),
     ...                                 today=date(2026, 6, 1), records_start_on=date(2008, 5, 1), staff=False)]
-    ['department', 'contact', 'received_on']
+    ['department', 'contact', 'received_on', 'note']
     """
     return [
         *_department_issues(submission),
         *_contact_issues(submission),
         *_receipt_issues(submission, today=today, records_start_on=records_start_on, staff=staff),
+        *_staff_only_issues(submission, staff=staff),
     ]
+
+
+def _staff_only_issues(submission: LetterSubmission, *, staff: bool) -> list[Issue]:
+    """How the letter came and the note: the public form says ``online`` and has no note; clerks never say online."""
+    issues = []
+    if staff and submission.channel == "online":
+        issues.append(
+            Issue(
+                "channel",
+                "staff enter letters received otherwise (post, phone, visit, fax, email); "
+                "a letter written online comes through the public form",
+                "工作人员登记的是邮寄、电话、来访、传真或电子邮件收到的来信；网上来信由来信人在网站提交",
+            )
+        )
+    if not staff and submission.channel not in (None, "online"):
+        issues.append(
+            Issue(
+                "channel",
+                "a letter written online has the channel online: letters received otherwise are entered by staff",
+                "网上来信无需选择来信方式",
+            )
+        )
+    if not staff and submission.note is not None:
+        issues.append(
+            Issue(
+                "note",
+                "the note is for staff: write everything in the letter itself",
+                "请将要反映的内容写在来信内容中",
+            )
+        )
+    return issues
 
 
 def _department_issues(submission: LetterSubmission) -> list[Issue]:
@@ -214,8 +271,13 @@ def _receipt_issues(submission: LetterSubmission, *, today: date, records_start_
 def to_letter_received(
     submission: LetterSubmission, *, tracking_code_hash: str, today: date, recorded_by: str | None
 ) -> LetterReceived:
-    """The event data: cleaned values, the receipt date (stated by staff, else today), the code's hash only."""
+    """The event data: cleaned values, the receipt date (stated by staff, else today), the code's hash only.
+
+    ``recorded_by`` is the clerk entering the letter (None online): their letters came by ``post`` unless
+    they say otherwise; a letter written online came ``online``.
+    """
     contact = submission.contact or LetterContact()
+    channel = submission.channel or ("online" if recorded_by is None else STAFF_DEFAULT_CHANNEL)
     return LetterReceived(
         kind=submission.kind,
         category=submission.category,
@@ -226,6 +288,8 @@ def to_letter_received(
         received_on=submission.received_on or today,
         tracking_code_hash=tracking_code_hash,
         recorded_by=recorded_by,
+        channel=channel,
+        note=submission.note or "",
     )
 
 

@@ -3,8 +3,16 @@
 * The ``publish-letters`` consumer group reads ``gongkai.public.letters``: ``letter.published`` (a
   letter and its reply, cleared of personal data by a reviewer) and ``proposal.reply_published``
   (建议提案办理复文) become one row each in ``published_letters`` of the publish service's own
-  ``publish.db``. Each event is applied once (``Database.apply_once``); a later publication of the
-  same letter (a corrected text) replaces the row, an older one arriving late does not.
+  ``publish.db``; ``letter.withdrawn`` (撤下公开) deletes the letter's row. Each event is applied once
+  (``Database.apply_once``).
+* Order: ``letter_versions`` keeps, per letter, the version of the last publication or withdrawal
+  applied and when it was withdrawn (a tombstone that keeps none of the text). A step applies only when
+  its version is higher (a withdrawal also on a tie); at the same version a later ``published_at``
+  replaces the row (a proposal's second reply, whose events carry no version), an older one arriving late
+  does not. So a withdrawn letter stays down whatever older publication arrives late, and comes back
+  only with a newer one.
+* ``gongkai publish rebuild-letters`` replays the topic into both tables with the same code
+  (``services/publish/letters_rebuild.py``).
 * ``GET /letters`` lists them, newest first, by kind and category; ``GET /letters/{id}`` shows one with
   its reply; ``GET /api/v1/public/letters`` and ``/api/v1/public/letters/{id}`` give the same as JSON.
 
@@ -15,6 +23,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,7 +36,7 @@ from fastapi.responses import HTMLResponse
 
 from gongkai.clock import AGENCY_TZ
 from gongkai.db import Database
-from gongkai.events import Envelope, LetterPublished, ProposalReplyPublished
+from gongkai.events import Envelope, LetterPublished, LetterWithdrawn, ProposalReplyPublished
 from gongkai.portal import portal_templates
 from gongkai.problems import NotFound
 from gongkai.settings import Settings
@@ -46,6 +55,7 @@ __all__ = [
     "LETTERS_SCHEMA",
     "PublishedLetter",
     "PublishedLetters",
+    "effect_of",
     "letters_database",
     "letters_router",
 ]
@@ -78,6 +88,11 @@ CREATE TABLE IF NOT EXISTS published_letters (
 );
 CREATE INDEX IF NOT EXISTS published_letters_newest ON published_letters (published_at DESC, id);
 CREATE INDEX IF NOT EXISTS published_letters_by_kind ON published_letters (kind, published_at DESC);
+CREATE TABLE IF NOT EXISTS letter_versions (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,        -- of the last publication or withdrawal applied
+    withdrawn_at TEXT                -- UTC, when that was a withdrawal (the row is then gone)
+);
 """
 
 _COLUMNS = (
@@ -176,15 +191,66 @@ def _instant(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _current(conn: sqlite3.Connection, letter_id: str) -> tuple[int, bool, str | None]:
+    """(version, withdrawn, published_at of the row) as the tables stand; a row from before versions is 1."""
+    found = conn.execute("SELECT version, withdrawn_at FROM letter_versions WHERE id = ?", (letter_id,)).fetchone()
+    row = conn.execute("SELECT published_at FROM published_letters WHERE id = ?", (letter_id,)).fetchone()
+    published_at = row[0] if row else None
+    if found is not None:
+        return int(found[0]), found[1] is not None, published_at
+    return (1 if row else 0), False, published_at
+
+
+def _publish(conn: sqlite3.Connection, letter: PublishedLetter, version: int) -> None:
+    """Show ``letter`` unless a newer publication or a withdrawal of this version or later was applied."""
+    current, withdrawn, published_at = _current(conn, letter.id)
+    newer_row = (published_at or "") > _instant(letter.published_at)
+    if version < current or (version == current and (withdrawn or newer_row)):
+        return
+    _store(conn, letter)
+    conn.execute(
+        "INSERT INTO letter_versions (id, version, withdrawn_at) VALUES (?, ?, NULL) "
+        "ON CONFLICT (id) DO UPDATE SET version = excluded.version, withdrawn_at = NULL",
+        (letter.id, version),
+    )
+
+
+def _withdraw(conn: sqlite3.Connection, letter_id: str, withdrawn: LetterWithdrawn) -> None:
+    """Take the letter down as of ``withdrawn.version``, leaving a tombstone; none of its text is kept."""
+    current, _, _ = _current(conn, letter_id)
+    if withdrawn.version < current:
+        return
+    conn.execute("DELETE FROM published_letters WHERE id = ?", (letter_id,))
+    conn.execute(
+        "INSERT INTO letter_versions (id, version, withdrawn_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET version = excluded.version, withdrawn_at = excluded.withdrawn_at",
+        (letter_id, withdrawn.version, _instant(withdrawn.withdrawn_at)),
+    )
+
+
+Effect = Callable[[sqlite3.Connection], None]
+
+
+def effect_of(event: Envelope) -> Effect | None:
+    """What a public event does to the tables; None for an event type this page does not keep."""
+    if event.type == "letter.withdrawn":
+        withdrawn = LetterWithdrawn.model_validate(event.data)
+        return lambda conn: _withdraw(conn, event.subject, withdrawn)
+    letter = PublishedLetter.from_event(event)
+    if letter is None:
+        return None
+    version = LetterPublished.model_validate(event.data).version if event.type == "letter.published" else 1
+    return lambda conn: _publish(conn, letter, version)
+
+
 def _store(conn: sqlite3.Connection, letter: PublishedLetter) -> None:
-    """Insert, or replace the row of the same letter unless it is newer than this publication."""
+    """Insert, or replace the row of the same letter (the caller decided that this publication stands)."""
     conn.execute(
         f"INSERT INTO published_letters ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET type = excluded.type, kind = excluded.kind, category = excluded.category, "
         "title = excluded.title, body = excluded.body, reply = excluded.reply, received_on = excluded.received_on, "
         "replied_on = excluded.replied_on, published_at = excluded.published_at, number = excluded.number, "
-        "proposer = excluded.proposer, lead_unit = excluded.lead_unit, result_class = excluded.result_class "
-        "WHERE excluded.published_at >= published_letters.published_at",
+        "proposer = excluded.proposer, lead_unit = excluded.lead_unit, result_class = excluded.result_class",
         (
             letter.id,
             letter.type,
@@ -261,9 +327,9 @@ class PublishedLetters:
         self.db = db
 
     async def __call__(self, event: Envelope) -> None:
-        letter = PublishedLetter.from_event(event)
-        if letter is not None:
-            await self.db.apply_once(LETTERS_GROUP, event, lambda conn: _store(conn, letter))
+        effect = effect_of(event)
+        if effect is not None:
+            await self.db.apply_once(LETTERS_GROUP, event, effect)
 
 
 templates = portal_templates(Path(__file__).parent / "templates")

@@ -9,6 +9,11 @@ A letter is the fold of its steps (the letter events, in order). ``apply`` check
 against the letter's state and dates and returns the new letter, or raises ``InvalidTransition``
 (the state forbids it: HTTP 409 naming the state) or ``InvalidStep`` (the step itself is wrong: 422).
 
+A replied letter may be published (公开信件选登), taken down (撤下公开) and published again. These steps
+carry a ``version`` (1, 2, 3, …, one more than the step before): the fold keeps the highest and ignores
+an older one, so the letter ends the same whichever order its two topics (``letter.published`` comes on
+the public stream, ``letter.unpublished`` on the letters topic) are read in.
+
 >>> from gongkai.workdays import WorkCalendar
 >>> letter = Letter(kind="mayor_mailbox", category="complaint", received_on=date(2026, 9, 29), workdays=5)
 >>> deadline(letter, WorkCalendar()).due_on  # 国庆 10-01…10-07 off, Saturday 10-10 worked
@@ -40,6 +45,7 @@ from gongkai.events.letters import (
     LetterReceived,
     LetterReplied,
     LetterTransferred,
+    LetterUnpublished,
     Rating,
 )
 from gongkai.settings import Settings
@@ -64,6 +70,7 @@ __all__ = [
     "LetterStep",
     "apply",
     "check_publishable",
+    "check_unpublishable",
     "deadline",
     "is_overdue",
     "open_letter",
@@ -97,9 +104,18 @@ STEP_LABELS = {
     "letter.feedback": "来信人评价",
     "letter.overdue": "已超过办理期限",
     "letter.published": "选登公开",
+    "letter.unpublished": "撤下公开",
 }
 
-LetterStep = LetterAssigned | LetterExtended | LetterTransferred | LetterReplied | LetterFeedback | LetterPublished
+LetterStep = (
+    LetterAssigned
+    | LetterExtended
+    | LetterTransferred
+    | LetterReplied
+    | LetterFeedback
+    | LetterPublished
+    | LetterUnpublished
+)
 
 
 class InvalidTransition(Exception):
@@ -190,6 +206,15 @@ class Letter:
     feedback: Rating | None = None
     feedback_on: date | None = None
     published: bool = False
+    #: The version of the latest publication or withdrawal (0: never published); the next one is one more.
+    publication_version: int = 0
+    withdrawn_on: date | None = None
+    withdrawal_reason: str | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        """Published once, taken down since (and not published again)."""
+        return not self.published and self.withdrawn_on is not None
 
     @property
     def period(self) -> int:
@@ -304,16 +329,49 @@ def _feedback(letter: Letter, step: LetterFeedback, calendar: Calendar | None) -
     return replace(letter, feedback=step.rating, feedback_on=step.on)
 
 
-def check_publishable(letter: Letter) -> None:
-    """Only a replied letter is published (公开信件选登), and only once."""
+def check_publishable(letter: Letter) -> int:
+    """Only a replied letter is published (公开信件选登), and not while it is public; the version to publish."""
     _require(letter, "publish", LetterStatus.REPLIED)
     if letter.published:
         raise InvalidTransition(letter.status, "publish", "the letter is already published")
+    return letter.publication_version + 1
+
+
+def check_unpublishable(letter: Letter) -> int:
+    """Only a letter that is public now is taken down (撤下公开); the version of the withdrawal."""
+    _require(letter, "unpublish", LetterStatus.REPLIED)
+    if not letter.published:
+        raise InvalidTransition(letter.status, "unpublish", "only a published letter can be withdrawn")
+    return letter.publication_version + 1
+
+
+def _superseded(letter: Letter, step: str, version: int) -> None:
+    """A publication step no newer than what the letter already reflects changes nothing: refused (ignored)."""
+    if version > letter.publication_version:
+        return
+    if step == "publish" and letter.published and version == letter.publication_version:
+        raise InvalidTransition(letter.status, step, "the letter is already published")
+    raise InvalidTransition(
+        letter.status, step, f"version {version} is not newer than the letter's {letter.publication_version}"
+    )
 
 
 def _publish(letter: Letter, step: LetterPublished, calendar: Calendar | None) -> Letter:
-    check_publishable(letter)
-    return replace(letter, published=True)
+    _require(letter, "publish", LetterStatus.REPLIED)
+    _superseded(letter, "publish", step.version)
+    return replace(letter, published=True, publication_version=step.version)
+
+
+def _unpublish(letter: Letter, step: LetterUnpublished, calendar: Calendar | None) -> Letter:
+    _require(letter, "unpublish", LetterStatus.REPLIED)
+    _superseded(letter, "unpublish", step.version)
+    return replace(
+        letter,
+        published=False,
+        publication_version=step.version,
+        withdrawn_on=step.on,
+        withdrawal_reason=step.reason,
+    )
 
 
 def unpublishable(texts: Mapping[str, str], contact: Mapping[str, str | None]) -> list[tuple[str, str]]:
@@ -366,4 +424,5 @@ _HANDLERS: dict[type[Any], Callable[[Letter, Any, Calendar | None], Letter]] = {
     LetterReplied: _reply,
     LetterFeedback: _feedback,
     LetterPublished: _publish,
+    LetterUnpublished: _unpublish,
 }

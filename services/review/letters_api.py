@@ -1,4 +1,5 @@
-"""Letters' HTTP surface in review: the clerk's steps, the reviewer's publication, the writer's tracking and rating.
+"""Letters' HTTP surface in review: the clerk's steps, the reviewer's publication and its withdrawal, the writer's
+tracking and rating.
 
 Every command folds the letter's steps, checks the new step against the domain (``letters.apply``:
 409 naming the state, 422 for bad values) before anything is recorded, publishes one event and
@@ -13,7 +14,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, field_validator
 
 from gongkai.applied import Applied
 from gongkai.clock import AGENCY_TZ
@@ -21,12 +22,14 @@ from gongkai.db import Database
 from gongkai.events import Envelope, new_event
 from gongkai.events.letters import (
     LetterAssigned,
+    LetterChannel,
     LetterExtended,
     LetterFeedback,
     LetterKind,
     LetterPublished,
     LetterReplied,
     LetterTransferred,
+    LetterUnpublished,
     Rating,
 )
 from gongkai.http import Clerk, Reviewer, Staff
@@ -47,11 +50,13 @@ from services.review.letters import (
     LetterStep,
     apply,
     check_publishable,
+    check_unpublishable,
     deadline,
     is_overdue,
     unpublishable,
 )
 from services.review.letters_handlers import rebuild
+from services.review.letters_store import channel_of
 
 __all__ = ["LetterCommands", "letters_router", "public_status", "staff_view"]
 
@@ -65,6 +70,7 @@ LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 
 NOT_FOUND = "No letter matches this id and tracking code."
 _PUBLISHED_NS = uuid.UUID("6b1f7c8e-2d4a-4f0e-9c61-3a8d5e2f7b90")
+MAX_REASON = 500
 
 
 class _Command(BaseModel):
@@ -106,6 +112,29 @@ class PublishIn(BaseModel):
     title: Text
     body: LongText
     reply: LongText
+
+
+class UnpublishIn(BaseModel):
+    """Why the reviewer takes the letter down (撤下公开): staff only, never on the public stream."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=MAX_REASON)
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a withdrawal needs a reason")
+        return value.strip()
+
+
+def publication_event_id(event_type: str, letter_id: str, version: int) -> uuid.UUID:
+    """One event per publication step and version: two reviewers acting at once record it once.
+
+    The first publication keeps the id it always had (``letter.published:{id}``).
+    """
+    key = f"{event_type}:{letter_id}" if version == 1 and event_type == "letter.published" else None
+    return uuid.uuid5(_PUBLISHED_NS, key or f"{event_type}:{letter_id}:{version}")
 
 
 class FeedbackIn(BaseModel):
@@ -225,6 +254,7 @@ def letters_router(ctx: ServiceContext, db: Database, applied: Applied) -> APIRo
         _: Staff,
         status: Annotated[LetterStatus | None, Query(description="'open': not yet replied or transferred")] = None,
         kind: LetterKind | None = None,
+        channel: Annotated[LetterChannel | None, Query(description="来信方式: online, post, phone, …")] = None,
         overdue: bool = False,
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
         size: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -234,6 +264,7 @@ def letters_router(ctx: ServiceContext, db: Database, applied: Applied) -> APIRo
             "status": status.value if status else None,
             "kind": kind,
             "overdue_on": today if overdue else None,
+            "channel": channel,
         }
         rows = await db.run(lambda conn: store.list_letters(conn, **filters, limit=size, offset=(page - 1) * size))
         total = await db.run(lambda conn: store.count_letters(conn, **filters))
@@ -303,7 +334,7 @@ def letters_router(ctx: ServiceContext, db: Database, applied: Applied) -> APIRo
         row = await commands.load(letter_id)
         letter = rebuild(row)
         try:
-            check_publishable(letter)
+            version = check_publishable(letter)
         except InvalidTransition as exc:
             raise Conflict(str(exc), state=exc.status.value) from exc
         texts = {"title": command.title, "body": command.body, "reply": command.reply}
@@ -327,12 +358,33 @@ def letters_router(ctx: ServiceContext, db: Database, applied: Applied) -> APIRo
             replied_on=letter.replied_on,
             published_at=ctx.clock.now(),
             reviewer=reviewer.name,
+            version=version,
         )
-        # One publication per letter: a second publish (another reviewer at once) repeats this id and is dropped.
-        event_id = uuid.uuid5(_PUBLISHED_NS, f"letter.published:{letter_id}")
+        # One event per version: a second publish (another reviewer at once) repeats this id and is dropped.
+        event_id = publication_event_id("letter.published", letter_id, version)
         await commands.record(letter_id, letter, "letter.published", data, event_id=event_id)
         response.headers["Location"] = f"/api/v1/letters/{letter_id}"
-        return {"id": letter_id, "event": "letter.published", "published": True}
+        return {"id": letter_id, "event": "letter.published", "published": True, "version": version}
+
+    @api.post(
+        "/letters/{letter_id}/unpublish",
+        status_code=202,
+        summary="Take a published letter down (撤下公开), with a reason; it may be published again later",
+    )
+    async def unpublish(
+        letter_id: LetterId, command: UnpublishIn, reviewer: Reviewer, response: Response
+    ) -> dict[str, Any]:
+        row = await commands.load(letter_id)
+        letter = rebuild(row)
+        try:
+            version = check_unpublishable(letter)
+        except InvalidTransition as exc:
+            raise Conflict(str(exc), state=exc.status.value) from exc
+        data = LetterUnpublished(on=commands.day(None), actor=reviewer.name, reason=command.reason, version=version)
+        event_id = publication_event_id("letter.unpublished", letter_id, version)
+        await commands.record(letter_id, letter, "letter.unpublished", data, event_id=event_id)
+        response.headers["Location"] = f"/api/v1/letters/{letter_id}"
+        return {"id": letter_id, "event": "letter.unpublished", "published": False, "version": version}
 
     @api.post("/letters/{letter_id}/feedback", status_code=202, summary="The writer rates the reply, once")
     async def feedback(letter_id: PublicLetterId, command: FeedbackIn, code: TrackingCode = "") -> dict[str, Any]:
@@ -346,7 +398,10 @@ def letters_router(ctx: ServiceContext, db: Database, applied: Applied) -> APIRo
 
 
 def staff_view(row: dict[str, Any], letter: Letter, calendar: Calendar, today: date) -> dict[str, Any]:
-    """Everything about a letter, for staff: the writer's contact included."""
+    """Everything about a letter, for staff: the writer's contact and the clerk's note included.
+
+    ``channel`` is None for a letter a clerk entered before channels were recorded.
+    """
     due = deadline(letter, calendar)
     return {
         "id": row["id"],
@@ -373,6 +428,12 @@ def staff_view(row: dict[str, Any], letter: Letter, calendar: Calendar, today: d
         "feedback": letter.feedback,
         "feedback_on": _iso(letter.feedback_on),
         "published": letter.published,
+        "publication_version": letter.publication_version,
+        "withdrawn": letter.withdrawn,
+        "withdrawn_on": _iso(letter.withdrawn_on) if letter.withdrawn else None,
+        "withdrawal_reason": letter.withdrawal_reason if letter.withdrawn else None,
+        "channel": channel_of(row),
+        "note": row["steps"][0]["data"].get("note", "") if row["steps"] else "",
         "recorded_by": row["recorded_by"],
         "submitted_at": row["submitted_at"],
         "history": [_history_entry(e) for e in row["history"]],
@@ -380,7 +441,8 @@ def staff_view(row: dict[str, Any], letter: Letter, calendar: Calendar, today: d
 
 
 def public_status(row: dict[str, Any], letter: Letter, calendar: Calendar) -> dict[str, Any]:
-    """What the writer sees with the tracking code: no contact, no staff names, no notes, no departments."""
+    """What the writer sees with the tracking code: no contact, no staff names, no notes, no departments,
+    no reasons (a withdrawal shows as its step's label and day only)."""
     due = deadline(letter, calendar)
     return {
         "id": row["id"],
@@ -404,7 +466,7 @@ def public_status(row: dict[str, Any], letter: Letter, calendar: Calendar) -> di
 def _summary(row: dict[str, Any], today: date) -> dict[str, Any]:
     keys = ("id", "kind", "category", "status", "title", "received_on", "due_on", "due_provisional", "department")
     overdue = row["status"] in ("open", "assigned") and bool(row["due_on"] and row["due_on"] < today.isoformat())
-    return {k: row[k] for k in keys} | {"replied_on": row["replied_on"], "overdue": overdue}
+    return {k: row[k] for k in keys} | {"replied_on": row["replied_on"], "overdue": overdue, "channel": channel_of(row)}
 
 
 _COMMON = frozenset({"on", "actor", "note"})

@@ -5,6 +5,12 @@ folded onto it (``letters.apply``). A step the letter's state does not allow (tw
 once, a second rating) is recorded in the history as ignored, never raised: one odd event must not
 block the stream. ``letter.published`` comes from the public topic. Logs name letters by id only,
 never by writer.
+
+``letter.unpublished`` (a reviewer took a published letter down, with the reason: internal) is answered on
+the public stream by ``letter.withdrawn``, which carries only the instant and the version. It is published
+*before* the step is recorded, with an id derived from the step, so a crash in between re-publishes the
+same event (dropped as a repeat downstream) and never loses it; a step the letter refuses (stale, or the
+letter unknown) publishes nothing. ``letter.withdrawn`` itself is the portal's business, not a step here.
 """
 
 from __future__ import annotations
@@ -17,8 +23,8 @@ from typing import Any
 
 from gongkai.applied import Applied
 from gongkai.db import Database
-from gongkai.events import CATALOG, Envelope
-from gongkai.events.letters import LetterOverdue, LetterPublished, LetterReceived
+from gongkai.events import CATALOG, Envelope, new_event
+from gongkai.events.letters import LetterOverdue, LetterPublished, LetterReceived, LetterUnpublished, LetterWithdrawn
 from gongkai.service import ServiceContext
 from services.review import letters_store as store
 from services.review.case_table import step_entry
@@ -39,8 +45,12 @@ __all__ = ["LETTERS_GROUP", "STEP_TYPES", "LetterHandlers", "columns", "rebuild"
 log = logging.getLogger(__name__)
 
 LETTERS_GROUP = "review-letters"
-#: Letter events that are steps of a letter: all but its opening and the sweep's notices.
-STEP_TYPES = frozenset(t for t in CATALOG if t.startswith("letter.")) - {"letter.received", "letter.overdue"}
+#: Letter events that are steps of a letter: all but its opening, the sweep's notices and the portal's withdrawal.
+STEP_TYPES = frozenset(t for t in CATALOG if t.startswith("letter.")) - {
+    "letter.received",
+    "letter.overdue",
+    "letter.withdrawn",
+}
 #: Not kept in the opening step: the contact and the code's hash have their own columns, the texts too.
 _OPENING_EXCLUDE = {"contact", "tracking_code_hash", "title", "body"}
 
@@ -91,6 +101,8 @@ class LetterHandlers:
         elif event.type == "letter.overdue":
             effect = self.overdue(event)
         elif event.type in STEP_TYPES:
+            if event.type == "letter.unpublished":
+                await self.withdraw_publicly(event)
             effect = self.step(event)
         else:
             return
@@ -147,6 +159,29 @@ class LetterHandlers:
             store.append_step(conn, event.subject, record, accepted=True, changes=columns(letter, calendar))
 
         return effect
+
+    async def withdraw_publicly(self, event: Envelope) -> None:
+        """``letter.withdrawn`` on the public stream for an unpublication the letter accepts (id from the step)."""
+        data = LetterUnpublished.model_validate(event.data)
+        row = await self.db.run(store.get_letter, event.subject)
+        if row is None:
+            return
+        try:
+            apply(rebuild(row), data)
+        except (InvalidTransition, InvalidStep):
+            return  # stale or refused: recorded as ignored by ``step``, nothing to take off the portal
+        withdrawn = LetterWithdrawn(withdrawn_at=event.occurred_at, version=data.version)
+        await self.ctx.bus.publish(
+            new_event(
+                "letter.withdrawn",
+                subject=event.subject,
+                source="review",
+                data=withdrawn,
+                occurred_at=event.occurred_at,
+                recorded_at=self.ctx.clock.now(),
+                cause=event,
+            )
+        )
 
     def overdue(self, event: Envelope) -> Effect:
         data = LetterOverdue.model_validate(event.data)

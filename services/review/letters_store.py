@@ -1,9 +1,9 @@
 """Mailbox letters and online consultations: the review service's table of them.
 
-The only place the writer's contact (name, phone, email) is kept. One row per letter: the letter as
-received, the time limits in force at receipt, the accepted steps in order (the letter is their
-fold, see ``letters.py``), the full history (refused facts included) and columns derived from the
-fold for queries and gauges.
+The only place the writer's contact (name, phone, email) and a clerk's note on the letter are kept. One
+row per letter: the letter as received, the time limits in force at receipt, the accepted steps in order
+(the letter is their fold, see ``letters.py``), the full history (refused facts included) and columns
+derived from the fold for queries and gauges.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from typing import Any
 from services.review.case_table import CaseTable
 
 __all__ = [
+    "CHANNEL_SQL",
     "LETTERS_SCHEMA",
     "append_step",
+    "channel_of",
     "count_letters",
     "count_pending",
     "get_letter",
@@ -64,9 +66,19 @@ get_letter = TABLE.get
 append_step = TABLE.append_step
 set_columns = TABLE.set_columns
 _PENDING = ("open", "assigned")
+#: How the letter came: its opening step says so; letters from before the field came online when no clerk entered them.
+CHANNEL_SQL = "coalesce(json_extract(steps, '$[0].data.channel'), CASE WHEN recorded_by IS NULL THEN 'online' END)"
 
 
-def _filters(status: str | None, kind: str | None, overdue_on: date | None) -> tuple[str, list[Any]]:
+def channel_of(row: dict[str, Any]) -> str | None:
+    """The letter's channel as ``CHANNEL_SQL`` reads it; None for a clerk's letter from before channels were kept."""
+    channel = row["steps"][0]["data"].get("channel") if row["steps"] else None
+    return str(channel) if channel else ("online" if row["recorded_by"] is None else None)
+
+
+def _filters(
+    status: str | None, kind: str | None, overdue_on: date | None, channel: str | None = None
+) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     args: list[Any] = []
     if status == "open":  # API.md: "open" means not yet closed (待办理 and 已交办)
@@ -80,6 +92,9 @@ def _filters(status: str | None, kind: str | None, overdue_on: date | None) -> t
     if overdue_on:
         clauses.append(f"status IN {_PENDING} AND due_on < ?")
         args.append(overdue_on.isoformat())
+    if channel:
+        clauses.append(f"{CHANNEL_SQL} = ?")
+        args.append(channel)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
@@ -89,10 +104,11 @@ def list_letters(
     status: str | None = None,
     kind: str | None = None,
     overdue_on: date | None = None,
+    channel: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    where, args = _filters(status, kind, overdue_on)
+    where, args = _filters(status, kind, overdue_on, channel)
     cur = conn.execute(
         f"SELECT * FROM letters {where} ORDER BY due_on IS NULL, due_on, submitted_at, id LIMIT ? OFFSET ?",
         (*args, limit, offset),
@@ -101,9 +117,14 @@ def list_letters(
 
 
 def count_letters(
-    conn: sqlite3.Connection, *, status: str | None = None, kind: str | None = None, overdue_on: date | None = None
+    conn: sqlite3.Connection,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    overdue_on: date | None = None,
+    channel: str | None = None,
 ) -> int:
-    where, args = _filters(status, kind, overdue_on)
+    where, args = _filters(status, kind, overdue_on, channel)
     return int(conn.execute(f"SELECT count(*) FROM letters {where}", args).fetchone()[0])
 
 

@@ -81,6 +81,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             "published": _created(url, "/api/v1/documents", {**DRAFT, "title": "关于重点项目的通知"}, staff.clerk),
             "request": _created(url, "/api/v1/requests", APPLICATION, staff.clerk),
             "letter": _created(url, "/api/v1/letters", LETTER, staff.clerk),
+            "published_letter": _created(url, "/api/v1/letters", {**LETTER, "channel": "phone"}, staff.clerk),
             "proposal": _created(url, "/api/v1/proposals", PROPOSAL, staff.clerk),
         }
         decision = {"decision": "approve", "comment": "无涉密内容"}
@@ -88,6 +89,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         assert answer.status_code == 202, answer.text
         public = f"{url}/api/v1/public/documents/{ids['published']}"
         eventually_sync(lambda: httpx.get(public).status_code == 200)
+        letter = f"{url}/api/v1/letters/{ids['published_letter']}"
+        texts = {"title": LETTER["title"], "body": LETTER["body"], "reply": "已责令夜间停工。"}
+        answer = httpx.post(f"{letter}/reply", json={"body": texts["reply"], "first_pass": True}, headers=staff.clerk)
+        assert answer.status_code == 202, answer.text
+        answer = httpx.post(f"{letter}/publish", json=texts, headers=staff.reviewer)
+        assert answer.status_code == 202, answer.text
         yield Site(url, staff, ids)
 
 
@@ -115,6 +122,7 @@ def console_pages(ids: dict[str, str]) -> list[str]:
         f"/console/requests/{ids['request']}",
         "/console/letters",
         f"/console/letters/{ids['letter']}",
+        f"/console/letters/{ids['published_letter']}",  # the reviewer's folded 撤下公开
         "/console/proposals",
         "/console/proposals/new",
         f"/console/proposals/{ids['proposal']}",

@@ -1,5 +1,6 @@
 """信箱/咨询 and 建议提案 in the console over HTTP (no browser): the lists and filters, the views, every
 clerk's step through its form, the reviewer's publication refused while the writer's phone is in the text,
+its withdrawal (撤下公开) and publication again, how a clerk's letter came (来信方式) and its staff-only note,
 the publisher's publication of a proposal reply, stale forms, double submits, CSRF and roles.
 
 The platform's clock is 2026-06-01 (Monday; tests/e2e/console_fixture.py). Letters have 5 working days from
@@ -338,6 +339,7 @@ PAPER_LETTER = {
     "title": "建议增设社区公交线路",
     "body": "幸福里小区距最近的公交站约两公里，老人出行不便，建议增设社区公交线路。",
     "received_on": "2026-05-28",
+    "channel": "post",
     "name": "欧阳明远",
     "phone": "13912345678",
 }
@@ -450,3 +452,149 @@ def test_the_apis_409_reads_in_chinese_for_letters_and_proposals(site: Site) -> 
     assert "原因：办理期限已于 2026-06-01 延长过，只能延长一次。" in again.text
     for english in ("extended only once", "already extended", "state:", "系统说明"):
         assert english not in refused.text + again.text, english
+
+
+# How a letter came (来信方式) and the clerk's note --------------------------------------------------------
+
+NOTE = "来电人情绪激动，答复前请先电话沟通"
+
+
+def test_a_clerk_records_how_a_letter_came_and_a_note_for_colleagues(site: Site) -> None:
+    client = signed_in(site, "li")
+    form = client.get("/console/letters/new").text
+    options = re.findall(
+        r'<option value="(\w+)"( selected)?>([^<]+)</option>', form.split('id="channel"')[1].split("</select>")[0]
+    )
+    assert [(code, label) for code, _, label in options] == [
+        ("post", "信件邮寄"),
+        ("phone", "电话"),
+        ("visit", "来访"),
+        ("fax", "传真"),
+        ("email", "电子邮件"),
+    ]
+    assert [code for code, selected, _ in options if selected] == ["post"]  # the usual case, preselected
+    answer = enter_letter(client, channel="phone", note=NOTE)
+    assert answer.status_code == 200, answer.text
+    code = re.search(r"查询码：([^（]+)（", answer.text).group(1)  # type: ignore[union-attr]
+    assert shown(answer.text, "channel") == "电话"
+    assert shown(answer.text, "note") == f"{NOTE} （仅限工作人员，不公开）"
+    [entered] = letters_recorded(site)
+    assert entered["channel"] == "phone"
+    state = letter(site, entered["id"])
+    assert (state["channel"], state["note"]) == ("phone", NOTE)
+    assert "来信方式：电话" in client.get(f"/console/letters/{entered['id']}").text  # in the history too
+    tracked = site.client.get("/letters/track", params={"id": entered["id"], "code": code})
+    assert tracked.status_code == 200 and NOTE not in tracked.text
+
+
+def test_a_paper_letter_without_its_channel_or_with_a_long_note_is_not_recorded(site: Site) -> None:
+    client = signed_in(site, "li")
+    for channel in ("", "online", "pigeon"):
+        wrong = enter_letter(client, channel=channel)
+        assert wrong.status_code == 422 and "请选择来信方式（信件邮寄、电话、来访、传真、电子邮件）" in wrong.text
+    long_note = enter_letter(client, note="注" * 501)
+    assert long_note.status_code == 422 and "备注不能超过 500 字" in long_note.text
+    assert "注" * 501 in long_note.text  # what was typed stays
+    assert letters_recorded(site) == []
+
+
+def test_a_letter_written_online_shows_it_came_online(site: Site) -> None:
+    body = {"kind": "consultation", "category": "consultation", "title": "办事时间咨询", "body": "请问周六是否办公？"}
+    letter_id = site.client.post("/api/v1/letters", json=body).json()["id"]
+    eventually_sync(lambda: site.client.get(f"/api/v1/letters/{letter_id}", headers=site.staff.clerk).is_success)
+    page = signed_in(site, "li").get(f"/console/letters/{letter_id}").text
+    assert shown(page, "channel") == "网上来信" and 'id="note"' not in page
+
+
+# 撤下公开: a reviewer takes a published letter down -------------------------------------------------------
+
+CLEARED = {
+    "title": "工地夜间施工噪音扰民",
+    "body": "小区旁工地夜间施工，噪音严重，请予处理。",
+    "reply": "已责令夜间停工。",
+}
+REASON = "来信人要求撤下"
+
+
+def published(site: Site) -> str:
+    letter_id = write_letter(site, "2026-05-29")
+    replied = site.client.post(
+        f"/api/v1/letters/{letter_id}/reply",
+        json={"body": CLEARED["reply"], "first_pass": True},
+        headers=site.staff.clerk,
+    )
+    assert replied.status_code == 202, replied.text
+    answer = site.client.post(f"/api/v1/letters/{letter_id}/publish", json=CLEARED, headers=site.staff.reviewer)
+    assert answer.status_code == 202, answer.text
+    eventually_sync(lambda: site.client.get(f"/letters/{letter_id}").status_code == 200)
+    return letter_id
+
+
+def folded(page: str, action: str) -> bool:
+    """Whether the action's form is a closed disclosure (<details> without ``open``)."""
+    found = re.search(rf'<form [^>]*id="form-{action}".*?<details( open)?>', page, re.S)
+    assert found, f"no folded form for {action}"
+    return found.group(1) is None
+
+
+def test_a_reviewer_takes_a_published_letter_down_and_may_publish_it_again(site: Site) -> None:
+    letter_id = published(site)
+    client = signed_in(site, "shen")
+    page = client.get(f"/console/letters/{letter_id}").text
+    assert forms_shown(page) == ["unpublish"] and folded(page, "unpublish")
+    assert "撤下后，该信件不再在门户网站“公开信件选登”中显示" in page and shown(page, "publication") == "已公开"
+    stale = form_of(page, "unpublish")
+
+    blank = act(client, "letters", letter_id, "unpublish", reason="  ")
+    assert blank.status_code == 422 and "请填写撤下理由" in blank.text and not folded(blank.text, "unpublish")
+    assert letter(site, letter_id)["published"] is True
+
+    answer = act(client, "letters", letter_id, "unpublish", reason=REASON)
+    assert answer.status_code == 303 and answer.headers["location"].endswith("done=unpublish")
+    after = client.get(answer.headers["location"]).text
+    assert "已撤下：该信件已从“公开信件选登”中撤下" in after
+    assert shown(after, "publication") == f"已撤下（2026-06-01；撤下理由：{REASON}）"
+    assert "已撤下" in shown(after, "letter-status") and f"撤下理由：{REASON}" in after  # and in the history
+    assert forms_shown(after) == ["publish"]  # it may be published again
+    eventually_sync(lambda: site.client.get(f"/letters/{letter_id}").status_code == 404)
+
+    refused = post(client, "letters", letter_id, stale, reason="再次撤下")
+    assert refused.status_code == 409
+    assert "“撤下公开”未被记录：该信件当前状态为“已答复”" in refused.text
+    assert "原因：该信件当前未公开（尚未选登，或已被撤下），无需撤下。" in refused.text
+    for untranslated in ("only a published", "系统说明", "系统另有说明"):
+        assert untranslated not in refused.text, untranslated
+    assert [h["step"] for h in letter(site, letter_id)["history"]].count("letter.unpublished") == 1
+
+    again = act(client, "letters", letter_id, "publish", **CLEARED)
+    assert again.status_code == 303, again.text
+    assert forms_shown(client.get(f"/console/letters/{letter_id}").text) == ["unpublish"]
+    eventually_sync(lambda: site.client.get(f"/letters/{letter_id}").status_code == 200)
+    assert letter(site, letter_id)["publication_version"] == 3
+
+
+def test_an_unpublish_form_submitted_twice_or_forged_is_recorded_at_most_once(site: Site) -> None:
+    letter_id = published(site)
+    client = signed_in(site, "shen")
+    page = client.get(f"/console/letters/{letter_id}").text
+    forged = post(client, "letters", letter_id, form_of(page, "unpublish") | {"csrf_token": "z" * 43}, reason=REASON)
+    assert forged.status_code == 403 and "安全校验未通过" in forged.text
+    assert letter(site, letter_id)["published"] is True
+    hidden = form_of(page, "unpublish")
+    first = post(client, "letters", letter_id, hidden, reason=REASON)
+    second = post(client, "letters", letter_id, hidden, reason=REASON)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"].endswith("done=replayed")
+    assert [h["step"] for h in letter(site, letter_id)["history"]].count("letter.unpublished") == 1
+
+
+@pytest.mark.parametrize("username", ["li", "zhao"])
+def test_only_reviewers_see_and_use_the_unpublish_form(site: Site, username: str) -> None:
+    letter_id = published(site)
+    client = signed_in(site, username)
+    page = client.get(f"/console/letters/{letter_id}").text
+    assert forms_shown(page) == [] and "撤下公开由保密审查员办理" in page
+    hidden = {"csrf_token": csrf_of(page), "form_id": "u" * 24, "action": "unpublish"}
+    refused = post(client, "letters", letter_id, hidden, reason=REASON)
+    assert refused.status_code == 403
+    assert letter(site, letter_id)["published"] is True

@@ -112,6 +112,7 @@ def test_anyone_writes_online_in_every_kind_and_category(intake: Intake, kind: s
     assert data["department"] == ("市交通运输局" if kind == "department_mailbox" else None)
     assert data["received_on"] == TODAY.isoformat()  # online: the day it is submitted
     assert data["recorded_by"] is None
+    assert (data["channel"], data["note"]) == ("online", "")  # the public form: online, no staff note
     for value in NEVER_ECHOED:
         assert value not in response.text
 
@@ -208,6 +209,47 @@ def test_a_clerk_enters_a_letter_received_by_post(intake: Intake, received_on: s
     data = the_event(intake, accepted(write(intake, body, intake.staff.clerk)))
     assert data["received_on"] == recorded_on.isoformat()
     assert data["recorded_by"] == "clerk-甲"
+
+
+def test_a_writer_may_say_online_which_is_what_the_form_is(intake: Intake) -> None:
+    data = the_event(intake, accepted(write(intake, {**LETTER, "channel": "online"})))
+    assert data["channel"] == "online"
+
+
+def test_a_clerks_letter_came_by_post_unless_the_clerk_says_otherwise(intake: Intake) -> None:
+    data = the_event(intake, accepted(write(intake, LETTER, intake.staff.clerk)))
+    assert (data["channel"], data["note"]) == ("post", "")
+
+
+@pytest.mark.parametrize("channel", ["post", "phone", "visit", "fax", "email"])
+def test_a_clerk_states_how_the_letter_came(intake: Intake, channel: str) -> None:
+    data = the_event(intake, accepted(write(intake, {**LETTER, "channel": channel}, intake.staff.clerk)))
+    assert data["channel"] == channel
+
+
+def test_a_clerks_note_is_recorded_cleaned_for_staff(intake: Intake) -> None:
+    note = "  来电人情绪激动，\n答复前请先电话沟通。\u200b "
+    data = the_event(intake, accepted(write(intake, {**LETTER, "channel": "phone", "note": note}, intake.staff.clerk)))
+    assert data["note"] == "来电人情绪激动，\n答复前请先电话沟通。"
+
+
+@pytest.mark.parametrize(("note", "recorded"), [("注" * 500, "注" * 500), (" \u3000 ", "")])
+def test_a_note_of_500_characters_is_kept_and_a_blank_one_is_no_note(intake: Intake, note: str, recorded: str) -> None:
+    data = the_event(intake, accepted(write(intake, {**LETTER, "note": note}, intake.staff.clerk)))
+    assert data["note"] == recorded
+
+
+@pytest.mark.parametrize(
+    ("case", "change", "field"),
+    [
+        ("the public form's channel", {"channel": "online"}, "channel"),
+        ("an unknown channel", {"channel": "pigeon"}, "channel"),
+        ("a note over 500 characters", {"note": "注" * 501}, "note"),
+        ("a note that is not text", {"note": ["急"]}, "note"),
+    ],
+)
+def test_what_a_clerk_may_not_state(intake: Intake, case: str, change: dict[str, Any], field: str) -> None:
+    refused(intake, write(intake, {**LETTER, **change}, intake.staff.clerk), 422, field)
 
 
 def test_an_admin_may_enter_letters(intake: Intake) -> None:
@@ -315,6 +357,9 @@ BAD_LETTERS: list[tuple[str, Any, str]] = [
     ("unknown field", {**LETTER, "priority": "urgent"}, "priority"),
     ("tracking code hash smuggled in", {**LETTER, "tracking_code_hash": "0" * 64}, "tracking_code_hash"),
     ("recorded_by smuggled in", {**LETTER, "recorded_by": "市长"}, "recorded_by"),
+    ("a writer online saying the letter came by post", {**LETTER, "channel": "post"}, "channel"),
+    ("an unknown channel", {**LETTER, "channel": "pigeon"}, "channel"),
+    ("a staff note from a writer", {**LETTER, "note": "请优先处理"}, "note"),
     ("an array instead of an object", [LETTER], "body"),
 ]
 

@@ -1,5 +1,5 @@
 """Letters (信箱, 在线咨询) in review, end to end: assignment, extension, transfer, reply, rating, publication,
-the overdue sweep and gauges, the tracking page, and the writer's privacy.
+the overdue sweep and gauges, the tracking page, how a letter came and the clerk's note, and the writer's privacy.
 
 Letters arrive as ``letter.received`` events published on the bus (what intake emits). The platform's
 clock stands at 2026-06-01 (Monday); 端午 2026 is 06-19…06-21.
@@ -24,6 +24,9 @@ from tests.polling import eventually_sync
 
 CONTACT = {"name": "欧阳明远", "phone": "13912345678", "email": "ouyang.private@example.com"}
 PERSONAL_VALUES = tuple(CONTACT.values())
+#: Staff-only words: a clerk's note on a letter and a reviewer's reason for taking it down.
+NOTE = "来电人情绪激动，答复前请先与其电话沟通"
+REASON = "来信人来电要求撤下，称信中情况可被邻居辨认"
 BODY = "我是欧阳明远，住在幸福里小区。小区旁工地夜间施工，噪音严重，请予处理。电话13912345678。"
 
 
@@ -34,6 +37,7 @@ def send(
     kind: str = "mayor_mailbox",
     category: str = "complaint",
     body: str = BODY,
+    note: str = "",
 ) -> tuple[str, str]:
     """A letter as intake records it: (id, tracking code)."""
     letter_id, code = uuid.uuid4().hex, new_tracking_code()
@@ -45,6 +49,7 @@ def send(
         contact=Contact(**CONTACT),
         received_on=date.fromisoformat(received_on),
         tracking_code_hash=tracking_code_hash(code),
+        note=note,
     )
     event = new_event("letter.received", subject=letter_id, source="intake", data=data, recorded_at=running.clock.now())
     assert running.client.portal is not None and running.platform.bus is not None
@@ -439,7 +444,7 @@ def test_the_tracking_page_shows_the_reply_and_takes_one_rating(running: Running
 
 def test_the_writers_contact_never_leaves_reviews_store(running: Running, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("DEBUG")
-    letter_id, code = send(running, received_on="2026-05-25")
+    letter_id, code = send(running, received_on="2026-05-25", note=NOTE)
     other_id, _ = send(running, received_on="2026-05-29")
     act(running, letter_id, "assign", department="市城市管理局")
     act(running, letter_id, "reply", body="经核查，已责令施工单位停止夜间施工。", first_pass=True)
@@ -463,6 +468,20 @@ def test_the_writers_contact_never_leaves_reviews_store(running: Running, caplog
     )
     feedback(running, letter_id, code)
     feedback(running, letter_id, code)  # refused
+    assert act(running, letter_id, "unpublish", running.staff.reviewer, reason=REASON).status_code == 202
+    act(running, letter_id, "unpublish", running.staff.reviewer, reason=REASON)  # refused: not public now
+    republished = act(
+        running,
+        letter_id,
+        "publish",
+        running.staff.reviewer,
+        title="关于工地夜间施工噪音的来信",
+        body="工地夜间施工，噪音严重。",
+        reply="经核查，已责令施工单位停止夜间施工。",
+    )
+    assert republished.status_code == 202, republished.text
+    shown_again = f"/api/v1/public/letters/{letter_id}"
+    eventually_sync(lambda: "工地夜间施工，噪音严重。" in running.client.get(shown_again).text)
     running.clock.advance(timedelta(days=7))
     running.client.post("/api/v1/admin/requests/sweep", headers=running.staff.admin)
     assert any(e.type == "letter.overdue" and e.subject == other_id for e in running.events("gongkai.letters"))
@@ -475,14 +494,20 @@ def test_the_writers_contact_never_leaves_reviews_store(running: Running, caplog
         "logs": caplog.text,
         "public topic": repr([e.model_dump() for e in running.events("gongkai.public.letters")]),
         "published letters": running.client.get("/api/v1/public/letters").text,
+        "published letter": running.client.get(f"/api/v1/public/letters/{letter_id}").text,
+        "portal list": running.client.get("/letters").text,
+        "portal page": running.client.get(f"/letters/{letter_id}").text,
         "search": running.client.get("/api/v1/search", params={"q": "欧阳明远"}).text,
         "later events": repr(
             [e.model_dump() for e in running.events("gongkai.letters") if e.type != "letter.received"]
         ),
     }
-    assert "已答复" in public_outputs["track page"]
+    assert "已答复" in public_outputs["track page"] and "撤下公开" in public_outputs["track page"]
+    assert "工地夜间施工，噪音严重。" in public_outputs["portal page"]  # published again, and shown
+    assert {e.type for e in running.events("gongkai.public.letters")} == {"letter.published", "letter.withdrawn"}
     for name, text in public_outputs.items():
-        for value in PERSONAL_VALUES:
+        staff_only = (NOTE, REASON) if name != "later events" else (NOTE,)  # the reason is kept on the letters topic
+        for value in (*PERSONAL_VALUES, *staff_only):
             assert value not in text, f"{value!r} leaked into {name}"
 
 
@@ -503,3 +528,76 @@ def test_a_letter_written_through_intake_is_opened_by_review(running: Running) -
     assert (case["status"], case["received_on"], case["due_on"]) == ("open", "2026-06-01", "2026-06-08")
     assert case["contact"]["name"] == CONTACT["name"] and case["recorded_by"] is None
     assert status(running, letter_id, code).json()["status"] == "open"
+
+
+def test_how_a_clerks_letter_came_and_the_note_are_shown_to_staff_only(running: Running) -> None:
+    entered = {
+        "kind": "mayor_mailbox",
+        "category": "complaint",
+        "title": "电话反映工地夜间施工噪音",
+        "body": "来电反映幸福里小区旁工地夜间施工。",
+        "channel": "phone",
+        "note": NOTE,
+        "received_on": "2026-05-29",
+    }
+    accepted = running.client.post("/api/v1/letters", json=entered, headers=running.staff.clerk)
+    assert accepted.status_code == 202, accepted.text
+    letter_id, code = accepted.json()["id"], accepted.json()["tracking_code"]
+    url = f"/api/v1/letters/{letter_id}"
+    eventually_sync(lambda: running.client.get(url, headers=running.staff.clerk).status_code == 200)
+    case = letter(running, letter_id)
+    assert (case["channel"], case["note"], case["recorded_by"]) == ("phone", NOTE, "clerk-甲")
+    assert case["history"][0]["details"]["channel"] == "phone" and case["history"][0]["note"] == NOTE
+    tracked = status(running, letter_id, code)
+    assert tracked.status_code == 200 and NOTE not in tracked.text and "phone" not in tracked.text
+    page = running.client.get("/letters/track", params={"id": letter_id, "code": code})
+    assert page.status_code == 200 and NOTE not in page.text
+
+
+def test_the_list_filters_by_channel_and_letters_from_before_channels_are_placed(running: Running) -> None:
+    online = running.client.post(
+        "/api/v1/letters",
+        json={"kind": "consultation", "category": "consultation", "title": "咨询", "body": "请问办事时间？"},
+    ).json()["id"]
+    by_fax = running.client.post(
+        "/api/v1/letters",
+        json={"kind": "consultation", "category": "help", "title": "求助", "body": "传真来信。", "channel": "fax"},
+        headers=running.staff.clerk,
+    ).json()["id"]
+    old_online, _ = send(running)  # events from before channels: no channel, no clerk → online
+    old_clerks = uuid.uuid4().hex
+    data = LetterReceived(
+        kind="mayor_mailbox",
+        category="complaint",
+        title="旧的登记来信",
+        body="登记于来信方式记录之前。",
+        received_on=date(2026, 5, 20),
+        tracking_code_hash=tracking_code_hash(new_tracking_code()),
+        recorded_by="clerk-乙",
+    )
+    event = new_event("letter.received", subject=old_clerks, source="intake", data=data)
+    assert running.client.portal is not None and running.platform.bus is not None
+    running.client.portal.call(running.platform.bus.publish, event)
+    eventually_sync(lambda: running.client.get(f"/api/v1/letters/{old_clerks}", headers=running.staff.clerk).is_success)
+    eventually_sync(lambda: running.client.get(f"/api/v1/letters/{online}", headers=running.staff.clerk).is_success)
+    eventually_sync(lambda: running.client.get(f"/api/v1/letters/{by_fax}", headers=running.staff.clerk).is_success)
+
+    def listed(**params: str) -> dict[str, Any]:
+        response = running.client.get("/api/v1/letters", params=params, headers=running.staff.clerk)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    assert {i["id"] for i in listed(channel="online")["items"]} == {online, old_online}
+    assert listed(channel="online")["total"] == 2
+    assert [i["id"] for i in listed(channel="fax")["items"]] == [by_fax]
+    assert listed(channel="post")["total"] == 0
+    assert {i["id"]: i["channel"] for i in listed()["items"]} == {
+        online: "online",
+        by_fax: "fax",
+        old_online: "online",
+        old_clerks: None,  # not recorded then: not guessed
+    }
+    assert letter(running, old_clerks)["channel"] is None
+    assert_problem(
+        running.client.get("/api/v1/letters", params={"channel": "pigeon"}, headers=running.staff.clerk), 422
+    )

@@ -1,12 +1,14 @@
 """公开信件选登: public letter events on the bus become the portal's published letters.
 
-Events are put on ``gongkai.public.letters`` directly, as review's publication step would, and read
-back from ``/letters``, ``/letters/{id}`` and ``/api/v1/public/letters`` on the whole platform.
+Events are put on ``gongkai.public.letters`` directly, as review's publication step (and its withdrawal,
+撤下公开) would, and read back from ``/letters``, ``/letters/{id}`` and ``/api/v1/public/letters`` on the
+whole platform.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 import lxml.html
 import pytest
 
-from gongkai.events import Envelope, LetterPublished, ProposalReplyPublished, new_event
+from gongkai.events import Envelope, LetterPublished, LetterWithdrawn, ProposalReplyPublished, new_event
 from services.publish.letters import LETTERS_GROUP, PublishedLetters, letters_database
 from tests.e2e.requests_fixture import Running
 from tests.polling import eventually_sync
@@ -32,6 +34,7 @@ def letter_event(
     published_at: datetime = PUBLISHED_AT,
     body: str = "文三路与学院路交叉口附近居民较多。\n建议增设一处公交站点。",
     reply: str = "您好！经研究，我局已将该站点列入2026年公交线网优化计划。\n感谢您的关心。",
+    version: int = 1,
 ) -> Envelope:
     data = LetterPublished(
         kind=kind,  # type: ignore[arg-type]
@@ -43,8 +46,14 @@ def letter_event(
         replied_on=date(2026, 6, 5),
         published_at=published_at,
         reviewer="reviewer-甲",
+        version=version,
     )
     return new_event("letter.published", subject=subject or uuid.uuid4().hex, source="review", data=data)
+
+
+def withdrawal_event(subject: str, version: int = 2) -> Envelope:
+    data = LetterWithdrawn(withdrawn_at=PUBLISHED_AT + timedelta(days=1), version=version)
+    return new_event("letter.withdrawn", subject=subject, source="review", data=data)
 
 
 def proposal_event() -> Envelope:
@@ -295,3 +304,93 @@ def test_published_letters_are_not_documents(running: Running) -> None:
     publish(running, letter_event())
     shown(running, 1)
     assert running.client.get("/api/v1/search", params={"q": "公交站点"}).json()["total"] == 0
+
+
+# --- 撤下公开: letter.withdrawn ----------------------------------------------------------------------
+
+
+def settled(running: Running, *events: Envelope) -> None:
+    """Publish ``events`` and wait until the consumer has applied them: a marker letter after them shows."""
+    marker = letter_event(title="标记：此前的事件均已处理", published_at=PUBLISHED_AT - timedelta(days=30))
+    publish(running, *events, marker)
+    eventually_sync(lambda: running.client.get(f"/api/v1/public/letters/{marker.subject}").status_code == 200)
+
+
+def titles(running: Running) -> set[str]:
+    """The titles the public API lists, markers aside."""
+    return {i["title"] for i in listed(running, size=100)["items"] if not i["title"].startswith("标记")}
+
+
+def test_a_withdrawn_letter_leaves_the_list_the_api_and_its_page(running: Running) -> None:
+    gone, stays = letter_event(title="将被撤下的来信"), letter_event(title="仍然公开的来信")
+    settled(running, gone, stays)
+    assert titles(running) == {"将被撤下的来信", "仍然公开的来信"}
+    settled(running, withdrawal_event(gone.subject))
+    assert titles(running) == {"仍然公开的来信"}
+    problem = running.client.get(f"/api/v1/public/letters/{gone.subject}")
+    assert problem.status_code == 404 and problem.headers["content-type"].startswith("application/problem+json")
+    page = running.client.get(f"/letters/{gone.subject}")
+    assert page.status_code == 404
+    assert "未找到该信件" in page.text and "已撤下" in page.text and "文三路" not in page.text
+    listing = running.client.get("/letters").text
+    assert "将被撤下的来信" not in listing and f"/letters/{gone.subject}" not in listing
+
+
+def test_a_withdrawal_keeps_none_of_the_letters_text(running: Running) -> None:
+    gone = letter_event(title="将被撤下的来信", body="撤下前的来信内容", reply="撤下前的答复内容")
+    settled(running, gone, withdrawal_event(gone.subject))
+    publish_db = Path(running.platform.settings.path("publish.db"))
+    with sqlite3.connect(publish_db) as conn:
+        rows = conn.execute("SELECT * FROM published_letters WHERE id = ?", (gone.subject,)).fetchall()
+        tombstone = conn.execute("SELECT version, withdrawn_at FROM letter_versions WHERE id = ?", (gone.subject,))
+        assert rows == [] and tombstone.fetchone() == (2, "2026-06-09T09:30:00.000000+00:00")
+        dump = "\n".join(conn.iterdump())
+    for text in ("将被撤下的来信", "撤下前的来信内容", "撤下前的答复内容"):
+        assert text not in dump
+
+
+def test_an_older_publication_arriving_late_does_not_bring_a_withdrawn_letter_back(running: Running) -> None:
+    subject = uuid.uuid4().hex
+    first = letter_event(subject=subject, title="初次公开")
+    settled(running, first, withdrawal_event(subject, 2))
+    late_copy = letter_event(subject=subject, title="迟到的初次公开", published_at=PUBLISHED_AT + timedelta(days=5))
+    settled(running, late_copy)  # version 1 again, however late its instant
+    assert titles(running) == set()
+    settled(running, letter_event(subject=subject, title="重新公开", version=3))
+    assert titles(running) == {"重新公开"}
+    settled(running, withdrawal_event(subject, 2))  # an old withdrawal, delivered again late
+    assert titles(running) == {"重新公开"}
+
+
+def test_a_withdrawal_that_arrives_before_its_publication_keeps_the_letter_down(running: Running) -> None:
+    subject = uuid.uuid4().hex
+    settled(running, withdrawal_event(subject, 2), letter_event(subject=subject, title="先撤下后到达的公开"))
+    assert titles(running) == set()
+    assert running.client.get(f"/letters/{subject}").status_code == 404
+
+
+def test_the_consumer_applies_a_withdrawal_once_even_when_the_bus_delivers_it_twice(tmp_path: Path) -> None:
+    from gongkai.settings import Settings
+
+    async def scenario() -> tuple[str, list[Any], int, int]:
+        db = letters_database(Settings(data_dir=tmp_path))
+        await db.open()
+        try:
+            consumer, published = PublishedLetters(db), letter_event()
+            withdrawn = withdrawal_event(published.subject)
+            for event in (published, withdrawn, withdrawn, published, withdrawn):
+                await consumer(event)
+            rows = await db.run(lambda c: c.execute("SELECT id, version FROM letter_versions").fetchall())
+            shown = await db.run(lambda c: c.execute("SELECT count(*) FROM published_letters").fetchone()[0])
+            marks = await db.run(
+                lambda c: c.execute(
+                    "SELECT count(*) FROM processed_events WHERE consumer = ?", (LETTERS_GROUP,)
+                ).fetchone()[0]
+            )
+            return published.subject, rows, shown, marks
+        finally:
+            await db.close()
+
+    subject, versions, shown, marks = asyncio.run(scenario())
+    assert versions == [(subject, 2)] and shown == 0  # down, at the withdrawal's version
+    assert marks == 2  # one publication, one withdrawal

@@ -6,6 +6,8 @@ not counted): 国庆 2026 is 10-01…10-07 off, Saturday 10-10 is worked.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
@@ -21,6 +23,7 @@ from gongkai.events.letters import (
     LetterReceived,
     LetterReplied,
     LetterTransferred,
+    LetterUnpublished,
 )
 from gongkai.settings import Settings
 from gongkai.workdays import WorkCalendar
@@ -32,6 +35,8 @@ from services.review.letters import (
     LetterStatus,
     LetterStep,
     apply,
+    check_publishable,
+    check_unpublishable,
     deadline,
     is_overdue,
     open_letter,
@@ -330,3 +335,87 @@ def test_every_field_is_screened_and_named() -> None:
     texts = {"title": "来信", "body": "13800138000", "reply": "发至 ouyang.private@example.com"}
     fields = sorted({name for name, _ in unpublishable(texts, CONTACT)})
     assert fields == ["body", "reply"]
+
+
+# --- publication (公开信件选登) and withdrawal (撤下公开) ---------------------------------------------------
+
+
+def publication(version: int) -> LetterPublished:
+    published = step("publish")
+    assert isinstance(published, LetterPublished)
+    return published.model_copy(update={"version": version})
+
+
+def withdrawal(version: int, on: str = "2026-10-09", reason: str = "来信人要求撤下") -> LetterUnpublished:
+    return LetterUnpublished(on=D(on), actor="审查员", reason=reason, version=version)
+
+
+def replied() -> Letter:
+    return fold(received(), "reply")
+
+
+def as_the_consumer(letter: Letter, *steps: LetterStep) -> Letter:
+    """Fold as review's consumer does: a step the letter refuses is ignored, never raised."""
+    for one in steps:
+        with contextlib.suppress(InvalidTransition, InvalidStep):
+            letter = apply(letter, one)
+    return letter
+
+
+def test_a_published_letter_is_taken_down_and_published_again_each_step_one_version_more() -> None:
+    letter = replied()
+    assert check_publishable(letter) == 1
+    letter = apply(letter, publication(1), CAL)
+    assert (letter.published, letter.withdrawn, letter.publication_version) == (True, False, 1)
+    assert check_unpublishable(letter) == 2
+    letter = apply(letter, withdrawal(2), CAL)
+    assert (letter.published, letter.withdrawn, letter.publication_version) == (False, True, 2)
+    assert (letter.withdrawn_on, letter.withdrawal_reason) == (D("2026-10-09"), "来信人要求撤下")
+    assert letter.status is LetterStatus.REPLIED  # taking it down does not reopen the letter
+    assert check_publishable(letter) == 3
+    letter = apply(letter, publication(3), CAL)
+    assert (letter.published, letter.withdrawn, letter.publication_version) == (True, False, 3)
+
+
+def test_only_a_letter_that_is_public_now_is_taken_down() -> None:
+    for letter in (received(), replied(), apply(apply(replied(), publication(1)), withdrawal(2))):
+        with pytest.raises(InvalidTransition) as refused:
+            check_unpublishable(letter)
+        assert refused.value.step == "unpublish"
+    with pytest.raises(InvalidTransition, match="already published"):
+        check_publishable(apply(replied(), publication(1)))
+
+
+def test_a_publication_event_from_before_versions_counts_as_the_first() -> None:
+    legacy = LetterPublished.model_validate(publication(1).model_dump(mode="json", exclude={"version"}))
+    letter = apply(replied(), legacy, CAL)
+    assert letter.publication_version == 1
+    with pytest.raises(InvalidTransition, match="already published"):
+        apply(letter, legacy, CAL)  # a second copy, as before: refused
+
+
+def test_a_stale_publication_step_changes_nothing() -> None:
+    letter = apply(apply(replied(), publication(1)), withdrawal(2))
+    for stale in (publication(1), withdrawal(2), publication(2)):
+        with pytest.raises(InvalidTransition):
+            apply(letter, stale)
+    assert as_the_consumer(letter, publication(1)) == letter
+
+
+STEPS = (publication(1), withdrawal(2, "2026-10-09"), publication(3), withdrawal(4, "2026-10-10"))
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(4))))
+def test_whatever_order_the_two_topics_are_read_in_the_highest_version_stands(order: tuple[int, ...]) -> None:
+    """letter.published comes on the public stream, letter.unpublished on the letters topic: a replay may
+    interleave them in any order, and every order folds to the same letter as the order they were made in."""
+    in_order = as_the_consumer(replied(), *STEPS)
+    assert (in_order.published, in_order.withdrawn, in_order.publication_version) == (False, True, 4)
+    shuffled = as_the_consumer(replied(), *(STEPS[i] for i in order))
+    assert (shuffled.published, shuffled.withdrawn, shuffled.publication_version) == (False, True, 4)
+    for prefix in range(1, 4):
+        # any earlier moment: the highest version so far decides
+        seen = [STEPS[i] for i in order[:prefix]]
+        top = max(seen, key=lambda s: s.version)
+        folded = as_the_consumer(replied(), *seen)
+        assert folded.published is isinstance(top, LetterPublished)
