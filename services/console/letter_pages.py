@@ -355,11 +355,13 @@ async def filtered_list(
     kind_noun: str,
     flags: Mapping[str, tuple[str, str]] | None = None,
     ticked: frozenset[str] = frozenset(),
+    extra: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """One page of a list API filtered by status, kind and overdue, as the list templates show it.
 
     ``flags`` are the list's further checkboxes (the page's name → the API parameter and value it
-    sends), ``ticked`` those the query has as ``=1``. Values the filters do not know are ignored with
+    sends), ``ticked`` those the query has as ``=1``; ``extra`` further filters already checked, sent
+    to the API and kept in the page's links as they are. Values the filters do not know are ignored with
     a message; API failures raise as for every call.
     """
     errors: list[str] = []
@@ -376,10 +378,12 @@ async def filtered_list(
         params["overdue"] = "true"
     on = [name for name in (flags or {}) if name in ticked]
     params |= dict((flags or {})[name] for name in on)
+    params |= dict(extra or {})
     listing = await user.api.get(path, params | {"page": page, "size": PAGE_SIZE})
     query = "&".join(f"{k}={v}" for k, v in (("status", params.get("status")), ("kind", params.get("kind"))) if v)
     query += "&overdue=1" if overdue == "1" else ""
     query += "".join(f"&{name}=1" for name in on)
+    query += "".join(f"&{name}={value}" for name, value in (extra or {}).items())
     return {
         "items": listing["items"],
         "total": listing.get("total", len(listing["items"])),
@@ -388,6 +392,7 @@ async def filtered_list(
             "kind": params.get("kind", ""),
             "overdue": overdue == "1",
             **{name: name in on for name in flags or {}},
+            **(extra or {}),
         },
         "errors": errors,
         "page": page,
@@ -405,6 +410,7 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
         request: Request,
         status: Annotated[str, Query(max_length=30)] = "",
         kind: Annotated[str, Query(max_length=30)] = "",
+        channel: Annotated[str, Query(max_length=30)] = "",
         overdue: Annotated[str, Query(max_length=5)] = "",
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     ) -> Response:
@@ -422,11 +428,15 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
                 statuses=STATUS_FILTERS,
                 kinds=LETTER_KIND_LABELS,
                 kind_noun="来信类型",
+                extra={"channel": channel} if channel in LETTER_CHANNEL_LABELS else None,
             )
         except (ApiError, ApiUnavailable) as exc:
             return console.api_failure(request, user, exc, missing=missing)
+        if channel and channel not in LETTER_CHANNEL_LABELS:
+            listed["errors"].append("无法识别的来信方式，已忽略该条件。")
         context = {
             **listed,
+            "channel_labels": LETTER_CHANNEL_LABELS,
             "status_labels": STATUS_LABELS,
             "status_filters": STATUS_FILTERS,
             "kind_labels": LETTER_KIND_LABELS,

@@ -126,6 +126,25 @@ def test_the_letter_list_filters_by_status_kind_and_overdue(site: Site) -> None:
     assert "2026-05-27" in page and "已超期" in page and "2026-06-05" in page
     bad = client.get("/console/letters?status=bogus&kind=x")
     assert bad.status_code == 200 and "已忽略该条件" in bad.text
+
+
+def test_the_letter_list_shows_and_filters_how_a_letter_came(site: Site) -> None:
+    posted = write_letter(site, "2026-05-29")  # a clerk's entry: 信件邮寄 unless said otherwise
+    body = {"kind": "consultation", "category": "consultation", "title": "电话咨询", "body": BODY, "channel": "phone"}
+    answer = site.client.post("/api/v1/letters", json=body, headers=site.staff.clerk)
+    assert answer.status_code == 202, answer.text
+    called = answer.json()["id"]
+    eventually_sync(lambda: site.client.get(f"/api/v1/letters/{called}", headers=site.staff.clerk).status_code == 200)
+    client = signed_in(site, "li")
+    assert listed(client, "letters", "?channel=phone") == {called}
+    assert listed(client, "letters", "?channel=post") == {posted}
+    page = client.get("/console/letters?channel=phone").text
+    assert '<option value="phone" selected>电话</option>' in page
+    row = re.search(rf'<a href="/console/letters/{called}">.*?</tr>', page, re.S)
+    assert row is not None and "<td>电话</td>" in row.group(0)
+    unknown = client.get("/console/letters?channel=pigeon")
+    assert "无法识别的来信方式，已忽略该条件。" in unknown.text
+    assert listed(client, "letters", "?channel=pigeon") == {posted, called}
     dashboard = client.get("/console/").text
     for href in ("/console/letters?status=open", "/console/letters?overdue=1"):
         assert f'href="{href}"' in dashboard, href
