@@ -134,12 +134,13 @@ class UserApi:
 
     async def count(self, path: str, params: Mapping[str, Any], *, cap: int = 5000) -> tuple[int, bool]:
         """How many items a list route returns (all pages, up to ``cap``); True when capped."""
+        first = await self.get(path, {**params, "page": 1, "size": 1})  # a list with a total says it at once
+        if "total" in first:
+            return int(first["total"]), False
         total = 0
         page = 1
         while True:
             answer = await self.get(path, {**params, "page": page, "size": 200})
-            if "total" in answer:
-                return int(answer["total"]), False
             items = answer["items"]
             total += len(items)
             if len(items) < 200:
