@@ -15,6 +15,7 @@ from gongkai.settings import Settings
 
 if TYPE_CHECKING:
     from tests.e2e.requests_fixture import Running
+    from tests.e2e.test_console import Site
 
 
 @dataclass
@@ -61,3 +62,21 @@ def running(tmp_path: Path) -> Iterator[Running]:
     from tests.e2e.requests_fixture import running_platform
 
     yield from running_platform(tmp_path, "2026-06-01T10:00:00+08:00")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    """The platform with the console in one process (``TestClient``); console users admin (admin), li
+    (clerk), shen (reviewer), zhao (publisher), and API tokens of every role (``Site.staff``).
+
+    The console's HTTP tests share it; the browser tests define their own ``site`` on a real port.
+    """
+    from tests.e2e.console_fixture import console_platform, console_settings, create_users
+    from tests.e2e.test_console import Site  # a test module's class: imported here, not at the top, to avoid a cycle
+
+    settings = console_settings(tmp_path)
+    create_users(settings)
+    staff = make_staff(tmp_path)
+    platform = console_platform(settings)
+    with TestClient(platform.app()) as client:
+        yield Site(client, staff, platform, tmp_path)

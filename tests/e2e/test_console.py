@@ -7,7 +7,6 @@ message and for what it must not do: record a decision, open a session, or count
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -59,16 +58,6 @@ class Site:
             return int(conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
         finally:
             conn.close()
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    settings = console_settings(tmp_path)
-    create_users(settings)
-    staff = make_staff(tmp_path)
-    platform = console_platform(settings)
-    with TestClient(platform.app()) as client:
-        yield Site(client, staff, platform, tmp_path)
 
 
 def sign_in(client: httpx.Client, username: str, password: str = PASSWORD, **extra: str) -> httpx.Response:

@@ -5,33 +5,20 @@ exactly once and revokes it; the refusals in Chinese with nothing changed; CSRF;
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.conftest import bearer, make_staff
-from tests.e2e.console_fixture import PASSWORD, console_platform, console_settings, create_users, csrf_of
+from tests.e2e.conftest import bearer
+from tests.e2e.console_fixture import PASSWORD, csrf_of
 from tests.e2e.test_console import Site, sign_in
 
 NEW_PASSWORD = "a quite different passphrase"
 USERS = "/console/admin/users"
 TOKENS = "/console/admin/tokens"
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    """The platform and the console; users admin (admin), li (clerk), shen (reviewer), zhao (publisher)."""
-    settings = console_settings(tmp_path)
-    create_users(settings)
-    staff = make_staff(tmp_path)
-    platform = console_platform(settings)
-    with TestClient(platform.app()) as client:
-        yield Site(client, staff, platform, tmp_path)
 
 
 @dataclass

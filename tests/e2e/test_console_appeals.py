@@ -9,30 +9,16 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from gongkai.events import Envelope
-from tests.e2e.conftest import make_staff
-from tests.e2e.console_fixture import console_platform, console_settings, create_users, csrf_of
+from tests.e2e.console_fixture import csrf_of
 from tests.e2e.test_console import Site
 from tests.e2e.test_console_requests import file_case, signed_in
 from tests.polling import eventually_sync
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    settings = console_settings(tmp_path)
-    create_users(settings)
-    staff = make_staff(tmp_path)
-    platform = console_platform(settings)
-    with TestClient(platform.app()) as client:
-        yield Site(client, staff, platform, tmp_path)
 
 
 def answered_case(site: Site) -> str:

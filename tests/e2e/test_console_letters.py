@@ -12,16 +12,13 @@ assigned 2026-03-31 is due 2026-06-30; its co-units' month ended 2026-04-30 (lat
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.conftest import make_staff
-from tests.e2e.console_fixture import console_platform, console_settings, create_users, csrf_of, form_id_of
+from tests.e2e.console_fixture import csrf_of, form_id_of
 from tests.e2e.test_console import Site, sign_in
 from tests.polling import eventually_sync
 
@@ -37,16 +34,6 @@ REGISTRATION = {
     "co_units": "市财政局\n市自然资源和规划局",
     "session": "session",
 }
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    settings = console_settings(tmp_path)
-    create_users(settings)
-    staff = make_staff(tmp_path)
-    platform = console_platform(settings)
-    with TestClient(platform.app()) as client:
-        yield Site(client, staff, platform, tmp_path)
 
 
 def signed_in(site: Site, username: str) -> TestClient:

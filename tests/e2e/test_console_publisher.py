@@ -12,15 +12,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
-
-from tests.e2e.conftest import make_staff
-from tests.e2e.console_fixture import PHONE_DRAFT, console_platform, console_settings, create_users
+from tests.e2e.console_fixture import PHONE_DRAFT
 from tests.e2e.scenario import DRAFT
 from tests.e2e.test_console import Site, count_of, signed_in
 from tests.e2e.test_console_letters import act, forms_shown, listed
@@ -44,16 +38,6 @@ REGULATION = {
 }
 IN_REVIEW = {**PHONE_DRAFT, "title": "关于2026年第一季度重点项目进展情况的通报"}
 SECTION = "公开发布</h2>"
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    settings = console_settings(tmp_path)
-    create_users(settings)
-    staff = make_staff(tmp_path)
-    platform = console_platform(settings)
-    with TestClient(platform.app()) as client:
-        yield Site(client, staff, platform, tmp_path)
 
 
 def register(site: Site, number: str, *, reply: str | None = None) -> str:

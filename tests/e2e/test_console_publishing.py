@@ -9,16 +9,12 @@ clock is 2026-06-01 (tests/e2e/console_fixture.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from tests.e2e.conftest import make_staff
-from tests.e2e.console_fixture import console_platform, console_settings, create_users, csrf_of
+from tests.e2e.console_fixture import csrf_of
 from tests.e2e.scenario import DRAFT
 from tests.e2e.test_console import Site, sign_in, signed_in
 from tests.e2e.test_console_publisher import REGULATION, published
@@ -31,16 +27,6 @@ AMENDMENT = {
 }
 REASON = "文件附件有误，需重新制发"
 FORMS = ('id="form-withdraw"', 'id="form-validity"')
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    settings = console_settings(tmp_path)
-    create_users(settings)
-    staff = make_staff(tmp_path)
-    platform = console_platform(settings)
-    with TestClient(platform.app()) as client:
-        yield Site(client, staff, platform, tmp_path)
 
 
 def form_of(page: str, action: str) -> dict[str, str]:

@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import openpyxl
-import pytest
-from fastapi.testclient import TestClient
 
-from tests.e2e.conftest import make_staff
-from tests.e2e.console_fixture import console_platform, console_settings, create_users, csrf_of
+from tests.e2e.console_fixture import csrf_of
 from tests.e2e.test_console import Site
 from tests.e2e.test_console_requests import file_case, signed_in
 from tests.polling import eventually_sync
@@ -27,16 +22,6 @@ FIGURES = {
     "enforcement_decisions": "0",
     "fees_10k_yuan": "1.25",
 }
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    settings = console_settings(tmp_path)
-    create_users(settings)
-    staff = make_staff(tmp_path)
-    platform = console_platform(settings)
-    with TestClient(platform.app()) as client:
-        yield Site(client, staff, platform, tmp_path)
 
 
 def api_report(site: Site, year: int = 2026) -> dict[str, Any]:

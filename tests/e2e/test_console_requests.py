@@ -9,30 +9,17 @@ correction received 2026-05-29 → due 2026-06-29 (06-19 is a holiday, so one da
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.conftest import make_staff
-from tests.e2e.console_fixture import console_platform, console_settings, create_users, csrf_of
+from tests.e2e.console_fixture import csrf_of
 from tests.e2e.test_console import Site, sign_in
 from tests.polling import eventually_sync
 
 APPLICANT = {"kind": "natural_person", "name": "王小红", "phone": "13912345678"}
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    settings = console_settings(tmp_path)
-    create_users(settings)
-    staff = make_staff(tmp_path)
-    platform = console_platform(settings)
-    with TestClient(platform.app()) as client:
-        yield Site(client, staff, platform, tmp_path)
 
 
 def signed_in(site: Site, username: str) -> TestClient:
