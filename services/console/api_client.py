@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,6 +101,23 @@ class UserApi:
                 problem = {}
             raise ApiError(answer.status_code, problem if isinstance(problem, dict) else {})
         return answer
+
+    async def once_found(self, path: str, *, wait_s: float = 5.0) -> dict[str, Any] | None:
+        """The item at ``path`` once it exists: a consumer opens what was just recorded a moment later
+        (404 until then). None after ``wait_s`` or on any other failure: the caller says so."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                found: dict[str, Any] = await self.get(path)
+                return found
+            except ApiError as exc:
+                if exc.status != 404:
+                    return None
+            except ApiUnavailable:
+                return None
+            if time.monotonic() > deadline:
+                return None
+            await asyncio.sleep(0.05)
 
     async def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         answer = await self._send("GET", path, params=params, headers=self._headers())

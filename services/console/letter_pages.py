@@ -14,10 +14,8 @@ the texts) is shown in Chinese with nothing recorded. Each form carries its own 
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -478,7 +476,7 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
         notice = f"来信已登记。查询码：{code}（请告知来信人，用于在门户网站查看办理进度和答复；此后不再显示）。"
         if answer.headers.get("idempotent-replayed") == "true":
             notice = f"该表单已经提交过，本次未重复登记。查询码：{code}。"
-        letter = await _letter_appeared(user, letter_id)
+        letter = await user.api.once_found(f"/api/v1/letters/{letter_id}", wait_s=APPEAR_WAIT_S)
         if letter is None:
             text = notice + "信件正在建立，请稍后在信件列表中打开。"
             return console.message(request, "来信已登记", text, user=user, status=202)
@@ -538,23 +536,6 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
         )
 
     return pages
-
-
-async def _letter_appeared(user: SignedInUser, letter_id: str) -> dict[str, Any] | None:
-    """Wait (bounded) until review shows the letter recorded a moment ago."""
-    deadline = time.monotonic() + APPEAR_WAIT_S
-    while True:
-        try:
-            found: dict[str, Any] = await user.api.get(f"/api/v1/letters/{letter_id}")
-            return found
-        except ApiError as exc:
-            if exc.status != 404:
-                return None
-        except ApiUnavailable:
-            return None
-        if time.monotonic() > deadline:
-            return None
-        await asyncio.sleep(0.05)
 
 
 def _new_letter_page(

@@ -9,10 +9,8 @@ in Chinese with nothing recorded, and each form's ``form_id`` is its ``Idempoten
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -298,7 +296,7 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
         except ApiUnavailable as exc:
             return console.api_failure(request, user, exc, missing=missing)
         proposal_id = str(answer.json()["id"])
-        if not await _appeared(user, proposal_id):
+        if await user.api.once_found(f"/api/v1/proposals/{proposal_id}", wait_s=APPEAR_WAIT_S) is None:
             text = "建议提案已登记，正在建立，请稍后在列表中打开。"
             return console.message(request, "已登记", text, user=user, status=202)
         outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else "registered"
@@ -356,23 +354,6 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
         )
 
     return pages
-
-
-async def _appeared(user: SignedInUser, proposal_id: str) -> bool:
-    """Wait (bounded) until review has opened the proposal registered a moment ago."""
-    deadline = time.monotonic() + APPEAR_WAIT_S
-    while True:
-        try:
-            await user.api.get(f"/api/v1/proposals/{proposal_id}")
-            return True
-        except ApiError as exc:
-            if exc.status != 404:
-                return False
-        except ApiUnavailable:
-            return False
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.05)
 
 
 def _new_page(

@@ -11,10 +11,8 @@ sent as ``Idempotency-Key``, so a form submitted twice is recorded once.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -398,7 +396,7 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
         notice = f"申请已登记。查询码：{code}（请告知申请人，用于在门户网站查询办理进度；此后不再显示）。"
         if answer.headers.get("idempotent-replayed") == "true":
             notice = f"该表单已经提交过，本次未重复登记。查询码：{code}。"
-        case = await _appeared(user, request_id)
+        case = await user.api.once_found(f"/api/v1/requests/{request_id}", wait_s=APPEAR_WAIT_S)
         if case is None:
             text = notice + "案件正在建立，请稍后在案件列表中打开。"
             return console.message(request, "申请已登记", text, user=user, status=202)
@@ -910,23 +908,6 @@ async def _case_page(
         "csrf_token": user.session.csrf_token,
     }
     return console.page(request, "request.html", context, user=user, status=status)
-
-
-async def _appeared(user: SignedInUser, request_id: str) -> dict[str, Any] | None:
-    """Wait (bounded) until review has opened the case recorded a moment ago."""
-    deadline = time.monotonic() + APPEAR_WAIT_S
-    while True:
-        try:
-            found: dict[str, Any] = await user.api.get(f"/api/v1/requests/{request_id}")
-            return found
-        except ApiError as exc:
-            if exc.status != 404:
-                return None
-        except ApiUnavailable:
-            return None
-        if time.monotonic() > deadline:
-            return None
-        await asyncio.sleep(0.05)
 
 
 def _refusal(exc: ApiError, action: str) -> list[str]:
