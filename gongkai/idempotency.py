@@ -3,6 +3,11 @@
 Keys are scoped by caller (a hash of the Authorization header) and route, and remembered for
 ``ttl`` seconds. The same key with a different body is refused with 422.
 
+Anonymous callers (citizens filing online) are not told apart by any header, so for them the body
+is part of the scope too: two citizens who happen to pick the same key each file their own
+application, and only a caller who sends the very same body (personal data included) is answered
+from the first, which tells them nothing they did not send.
+
 Routes under ``own_keys`` (staff administration) are passed through untouched: their requests carry
 passwords and their answers new tokens, and neither those nor a fast hash of such a body may be
 written to ``idempotency.db``. They honour ``Idempotency-Key`` themselves (``gongkai/staff_admin.py``).
@@ -66,12 +71,14 @@ class IdempotencyKeys:
                 scope, receive, send
             )
             return
-        caller = hashlib.sha256((_header(scope, b"authorization") or "").encode()).hexdigest()[:16]
+        authorization = _header(scope, b"authorization")
+        body_hash = hashlib.sha256(body).hexdigest()
+        caller = hashlib.sha256(authorization.encode()).hexdigest()[:16] if authorization else f"anonymous {body_hash}"
         where = f"{caller} {scope['path']} {key}"
         lock = self._locks.setdefault(where, asyncio.Lock())
         async with lock:
             try:
-                await self._answer(where, hashlib.sha256(body).hexdigest(), body, scope, send)
+                await self._answer(where, body_hash, body, scope, send)
             finally:
                 self._locks.pop(where, None)
 

@@ -437,8 +437,17 @@ def test_the_same_idempotency_key_and_body_record_once(intake: Intake, who: str)
 
 
 def test_an_idempotency_key_reused_with_another_letter_is_refused(intake: Intake) -> None:
-    headers = {"Idempotency-Key": "letter-0002"}
+    headers = {"Idempotency-Key": "letter-0002", **intake.staff.clerk}
     accepted(write(intake, LETTER, headers))
     response = write(intake, {**LETTER, "title": "另一封来信"}, headers)
     assert response.status_code == 422
     assert len(letters(intake)) == 1
+
+
+def test_two_writers_who_pick_the_same_key_each_send_their_own_letter(intake: Intake) -> None:
+    headers = {"Idempotency-Key": "1"}
+    first = write(intake, LETTER, headers)
+    other = write(intake, {**LETTER, "title": "另一封来信"}, headers)
+    assert first.status_code == other.status_code == 202
+    assert first.json()["id"] != other.json()["id"] and first.json()["tracking_code"] not in other.text
+    assert len(letters(intake)) == 2

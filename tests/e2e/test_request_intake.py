@@ -293,8 +293,21 @@ def test_the_same_idempotency_key_and_body_file_once(intake: Intake, who: str) -
 
 
 def test_an_idempotency_key_reused_with_another_body_is_refused(intake: Intake) -> None:
-    headers = {"Idempotency-Key": "apply-0002"}
-    accepted(intake.file(ONLINE, headers), "awaiting_confirmation")
-    response = intake.file({**ONLINE, "description": "另一项政府信息"}, headers)
+    headers = {"Idempotency-Key": "apply-0002", **intake.staff.clerk}
+    in_person = {**ONLINE, "channel": "in_person"}
+    accepted(intake.file(in_person, headers), "in_progress")
+    response = intake.file({**in_person, "description": "另一项政府信息"}, headers)
     assert response.status_code == 422
     assert len(intake.events()) == 1
+
+
+def test_two_citizens_who_pick_the_same_key_each_file_their_own_application(intake: Intake) -> None:
+    """Anonymous callers share no namespace: the key is theirs together with what they send."""
+    headers = {"Idempotency-Key": "1"}
+    first = intake.file(ONLINE, headers)
+    other = intake.file({**ONLINE, "applicant": {**ONLINE["applicant"], "name": "李四"}}, headers)
+    assert first.status_code == other.status_code == 202
+    assert first.json()["id"] != other.json()["id"]
+    assert first.json()["tracking_code"] not in other.text
+    assert other.headers.get("idempotent-replayed") is None
+    assert len(intake.events()) == 2
