@@ -20,7 +20,7 @@ _TOPIC_SUMMARIES = {
     "gongkai.proposals": "Deputies' suggestions and CPPCC proposals. Internal.",
     "gongkai.appeals": "Administrative reconsiderations and lawsuits about disclosure. Internal.",
     "gongkai.public.letters": (
-        "Published letters and replies (公开信件选登), their withdrawals, and proposal replies, "
+        "Published letters and replies (公开信件选登) and proposal replies, and their withdrawals, "
         "cleared of personal data."
     ),
     "gongkai.reports": "Figures and prose staff enter for the annual report (年度报告). Internal.",

@@ -50,6 +50,8 @@ from gongkai.events.letters import (
     ProposalRegistered,
     ProposalReplied,
     ProposalReplyPublished,
+    ProposalReplyUnpublished,
+    ProposalReplyWithdrawn,
 )
 from gongkai.events.reports import ReportFiguresEntered, ReportSectionSaved
 from gongkai.events.requests import (
@@ -111,6 +113,8 @@ __all__ = [
     "ProposalRegistered",
     "ProposalReplied",
     "ProposalReplyPublished",
+    "ProposalReplyUnpublished",
+    "ProposalReplyWithdrawn",
     "ReasonsRequested",
     "ReceiptConfirmed",
     "Redaction",
@@ -281,6 +285,11 @@ CATALOG: dict[str, EventSpec] = {
                 ("proposal.replied", ProposalReplied, "The agency replied, with a result class."),
                 ("proposal.feedback", ProposalFeedback, "The proposer assessed the reply."),
                 ("proposal.overdue", ProposalOverdue, "An unanswered proposal passed its due date."),
+                (
+                    "proposal.reply_unpublished",
+                    ProposalReplyUnpublished,
+                    "A publisher took a proposal's public reply down, with a reason.",
+                ),
             )
         ),
         EventSpec(
@@ -305,6 +314,14 @@ CATALOG: dict[str, EventSpec] = {
             ProposalReplyPublished,
             1,
             "A proposal's handling reply was published.",
+            public=True,
+        ),
+        EventSpec(
+            "proposal.reply_withdrawn",
+            Topic.PUBLIC_LETTERS,
+            ProposalReplyWithdrawn,
+            1,
+            "A published proposal reply was taken off the portal.",
             public=True,
         ),
         EventSpec("report.figures_entered", Topic.REPORTS, ReportFiguresEntered, 1, "Staff entered 表二 figures."),

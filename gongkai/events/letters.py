@@ -6,7 +6,10 @@ as ``letter.published`` with text a reviewer has cleared of personal data. Takin
 ``letter.unpublished`` on the internal topic (the reviewer's reason stays there) and, caused by it,
 ``letter.withdrawn`` on the public stream, which says only which publication it ends. Publications and
 withdrawals of one letter are numbered (``version``: 1, 2, 3, …), so any consumer can order them.
-Proposals name their proposer (a deputy or CPPCC member acting in public office) but no contact data.
+Proposals name their proposer (a deputy or CPPCC member acting in public office) but no contact data. A
+proposal's reply made public (``proposal.reply_published``) is taken down the same way:
+``proposal.reply_unpublished`` on the internal ``gongkai.proposals`` topic, with the publisher's reason, and
+``proposal.reply_withdrawn`` on the public stream; a proposal's publications and withdrawals are numbered too.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ __all__ = [
     "ProposalRegistered",
     "ProposalReplied",
     "ProposalReplyPublished",
+    "ProposalReplyUnpublished",
+    "ProposalReplyWithdrawn",
     "Rating",
 ]
 
@@ -236,3 +241,23 @@ class ProposalReplyPublished(EventData):
     replied_on: date
     published_at: datetime
     publisher: str
+    version: int = Field(
+        default=1,
+        ge=1,
+        description="numbers the proposal's publications and withdrawals: the highest stands "
+        "(events from before the field count as 1, a later published_at replacing an earlier one)",
+    )
+
+
+class ProposalReplyUnpublished(ProposalStep):
+    """A publisher took the proposal's public reply down (撤下公开), for ``reason``. Internal: the reason stays here."""
+
+    reason: str
+    version: int = Field(ge=1, description="one more than the publication it ends")
+
+
+class ProposalReplyWithdrawn(EventData):
+    """A published proposal reply was taken off the portal. Public stream: no reason, no names, no text."""
+
+    withdrawn_at: datetime
+    version: int = Field(ge=1, description="as its proposal.reply_unpublished: outranks every publication before it")

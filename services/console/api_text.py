@@ -221,12 +221,15 @@ _RULES: tuple[tuple[str, _Template], ...] = (
     (r"there is no reply to publish yet", "尚无可以公开的答复"),
     (r"the reply of (?P<d>[\d-]+) is already published", "{d} 的答复已经公开，不能重复公开"),
     (r"no unpublished reply of (?P<d>[\d-]+)", "没有 {d} 尚未公开的答复"),
+    (r"no reply of this proposal is public", "该建议提案当前没有公开的答复（尚未公开，或已被撤下），无需撤下"),
     (r"(?P<u>.+) already gave its opinion on (?P<d>[\d-]+)", "“{u}”已于 {d} 提出协办意见"),
     (
         r"the reply period was already extended on (?P<d>[\d-]+)",
         "办理期限已于 {d} 延长过，只能延长一次",
     ),
     (r"the due date (?P<d>[\d-]+) has already passed", "答复期限（{d}）已过，不能再延长"),
+    # --- 撤下公开 of letters and proposal replies (services/review/publication.py) ---
+    (r"a take-down needs a reason", "请填写撤下理由"),
     # --- appeals (services/review/appeals_api.py) ---
     (r"appeal \w+ already has a result \((?P<r>\w+)\)", _result),
     # --- published documents: withdrawal and 效力状态 (services/publish/api.py) ---

@@ -3,8 +3,9 @@
 Every page reads and writes through the proposals API as the signed-in user (docs/letters.md). Clerks
 register suggestions and proposals and record co-units' opinions, the one extension (4–6 months from
 assignment), replies with their result class and the proposer's assessment; publishers make the latest
-reply public. The view offers only the forms the status allows; the API's refusals (409, 422) are shown
-in Chinese with nothing recorded, and each form's ``form_id`` is its ``Idempotency-Key``.
+reply public, take a public reply down (撤下公开, a folded form with the reason, as for letters) and may
+publish the latest reply again. The view offers only the forms the status allows; the API's refusals (409,
+422) are shown in Chinese with nothing recorded, and each form's ``form_id`` is its ``Idempotency-Key``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from gongkai.vocabulary import PROPOSAL_KIND_LABELS, RATING_LABELS, RESULT_CLASS
 from services.console.api_client import ApiError, ApiUnavailable
 from services.console.api_text import conflict_lines, field_lines
 from services.console.letter_pages import (
+    MAX_REASON,
     common_fields,
     filtered_list,
     parse_day,
@@ -54,6 +56,7 @@ STEP_LABELS = {
     "proposal.replied": "答复",
     "proposal.feedback": "代表（委员）评价",
     "proposal.reply_published": "公开答复",
+    "proposal.reply_unpublished": "撤下公开",
     "proposal.overdue": "已超过答复期限",
 }
 
@@ -94,8 +97,15 @@ PROPOSAL_ACTIONS: dict[str, ProposalAction] = {
     ),
     "publish": ProposalAction(
         "公开答复",
-        "公开最新一次答复及其办理结果类别；每次答复只能公开一次，公开前请确认答复中不含个人信息。",
+        "公开最新一次答复及其办理结果类别；每次答复只能公开一次（撤下后可以重新公开），公开前请确认答复中不含个人信息。",
         "publish",
+        Role.PUBLISHER,
+    ),
+    "unpublish": ProposalAction(
+        "撤下公开",
+        "撤下后，该建议提案的答复不再在门户网站“公开信件选登”中显示，原网址显示为未找到；撤下理由仅工作人员可见，"
+        "不对外公开。撤下后可以重新公开最新一次答复。",
+        "unpublish",
         Role.PUBLISHER,
     ),
 }
@@ -117,8 +127,10 @@ FIELD_LABELS = {
     "co_units": "协办单位",
     "session": "提出时间",
 }
+UNPUBLISH_FIELD_LABELS = {**FIELD_LABELS, "reason": "撤下理由"}
 DONE = {name: f"已登记：{spec.label}。" for name, spec in PROPOSAL_ACTIONS.items()} | {
     "publish": "已公开：最新一次答复已发布。",
+    "unpublish": "已撤下：该建议提案的答复已从“公开信件选登”中撤下，门户网站不再显示。",
     "registered": "建议提案已登记。",
     "replayed": "该表单已经提交过，本次未重复记录。",
 }
@@ -148,6 +160,8 @@ def allowed_proposal_actions(proposal: Mapping[str, Any], user: SignedInUser) ->
     replies = proposal.get("replies") or []
     if replies and not replies[-1].get("published") and status in ("replied", "closed", "rehandling"):
         names.append("publish")
+    if proposal.get("published"):  # a reply is on the portal (the latest, or an earlier one not yet replaced)
+        names.append("unpublish")
     return [n for n in names if user.may(PROPOSAL_ACTIONS[n].role)]
 
 
@@ -161,6 +175,9 @@ def parse_proposal_action(
     errors: list[str] = []
     if action == "publish":
         return action, body, errors
+    if action == "unpublish":
+        text_field(form, "reason", "撤下理由", body, errors, MAX_REASON)
+        return action, (None if errors else body), errors
     common_fields(form, today, body, errors)
     if action == "co_opinion":
         text_field(form, "unit", "协办单位", body, errors, 100)
@@ -224,7 +241,8 @@ def _refusal(exc: ApiError, action: str) -> list[str]:
     label = PROPOSAL_ACTIONS[action].label
     if exc.status == 409:
         return conflict_lines(exc, label, STATUS_LABELS, "建议提案")
-    return [f"“{label}”未被记录，请修改后重新提交：", *field_lines(exc, FIELD_LABELS)]
+    labels = UNPUBLISH_FIELD_LABELS if action == "unpublish" else FIELD_LABELS
+    return [f"“{label}”未被记录，请修改后重新提交：", *field_lines(exc, labels)]
 
 
 def proposal_router(console: Console, clock: Clock) -> APIRouter:
@@ -389,6 +407,7 @@ def _proposal_page(
             "spec": PROPOSAL_ACTIONS[name],
             "form_id": secrets.token_urlsafe(18),
             "values": dict(kept or {}) if name == failed else {},
+            "open": name == failed,
         }
         for name in allowed_proposal_actions(proposal, user)
     ]
@@ -403,6 +422,7 @@ def _proposal_page(
         "step_labels": STEP_LABELS,
         "pending_units": [c["unit"] for c in proposal.get("co_opinions") or [] if not c.get("given_on")],
         "extend_months": EXTEND_MONTHS,
+        "max_reason": MAX_REASON,
         "history": list(reversed(proposal.get("history") or [])),
         "forms": forms,
         "may_handle": user.may(Role.CLERK),

@@ -3,14 +3,14 @@
 * The ``publish-letters`` consumer group reads ``gongkai.public.letters``: ``letter.published`` (a
   letter and its reply, cleared of personal data by a reviewer) and ``proposal.reply_published``
   (建议提案办理复文) become one row each in ``published_letters`` of the publish service's own
-  ``publish.db``; ``letter.withdrawn`` (撤下公开) deletes the letter's row. Each event is applied once
-  (``Database.apply_once``).
-* Order: ``letter_versions`` keeps, per letter, the version of the last publication or withdrawal
-  applied and when it was withdrawn (a tombstone that keeps none of the text). A step applies only when
-  its version is higher (a withdrawal also on a tie); at the same version a later ``published_at``
-  replaces the row (a proposal's second reply, whose events carry no version), an older one arriving late
-  does not. So a withdrawn letter stays down whatever older publication arrives late, and comes back
-  only with a newer one.
+  ``publish.db``; ``letter.withdrawn`` and ``proposal.reply_withdrawn`` (撤下公开) delete the row. Each
+  event is applied once (``Database.apply_once``).
+* Order: ``letter_versions`` keeps, per letter or proposal, the version of the last publication or
+  withdrawal applied and when it was withdrawn (a tombstone that keeps none of the text). A step applies
+  only when its version is higher (a withdrawal also on a tie); at the same version a later
+  ``published_at`` replaces the row (a proposal's second reply published before versions, both counting
+  as 1), an older one arriving late does not. So a withdrawn letter or reply stays down whatever older
+  publication arrives late, and comes back only with a newer one.
 * ``gongkai publish rebuild-letters`` replays the topic into both tables with the same code
   (``services/publish/letters_rebuild.py``).
 * ``GET /letters`` lists them, newest first, by kind and category; ``GET /letters/{id}`` shows one with
@@ -36,7 +36,13 @@ from fastapi.responses import HTMLResponse
 
 from gongkai.clock import AGENCY_TZ
 from gongkai.db import Database
-from gongkai.events import Envelope, LetterPublished, LetterWithdrawn, ProposalReplyPublished
+from gongkai.events import (
+    Envelope,
+    LetterPublished,
+    LetterWithdrawn,
+    ProposalReplyPublished,
+    ProposalReplyWithdrawn,
+)
 from gongkai.portal import portal_templates
 from gongkai.problems import NotFound
 from gongkai.settings import Settings
@@ -215,8 +221,9 @@ def _publish(conn: sqlite3.Connection, letter: PublishedLetter, version: int) ->
     )
 
 
-def _withdraw(conn: sqlite3.Connection, letter_id: str, withdrawn: LetterWithdrawn) -> None:
-    """Take the letter down as of ``withdrawn.version``, leaving a tombstone; none of its text is kept."""
+def _withdraw(conn: sqlite3.Connection, letter_id: str, withdrawn: LetterWithdrawn | ProposalReplyWithdrawn) -> None:
+    """Take the letter (or proposal reply) down as of ``withdrawn.version``, leaving a tombstone; none of its
+    text is kept."""
     current, _, _ = _current(conn, letter_id)
     if withdrawn.version < current:
         return
@@ -229,17 +236,25 @@ def _withdraw(conn: sqlite3.Connection, letter_id: str, withdrawn: LetterWithdra
 
 
 Effect = Callable[[sqlite3.Connection], None]
+_PUBLICATIONS: dict[str, type[LetterPublished] | type[ProposalReplyPublished]] = {
+    "letter.published": LetterPublished,
+    "proposal.reply_published": ProposalReplyPublished,
+}
+_WITHDRAWALS: dict[str, type[LetterWithdrawn] | type[ProposalReplyWithdrawn]] = {
+    "letter.withdrawn": LetterWithdrawn,
+    "proposal.reply_withdrawn": ProposalReplyWithdrawn,
+}
 
 
 def effect_of(event: Envelope) -> Effect | None:
     """What a public event does to the tables; None for an event type this page does not keep."""
-    if event.type == "letter.withdrawn":
-        withdrawn = LetterWithdrawn.model_validate(event.data)
+    if event.type in _WITHDRAWALS:
+        withdrawn = _WITHDRAWALS[event.type].model_validate(event.data)
         return lambda conn: _withdraw(conn, event.subject, withdrawn)
     letter = PublishedLetter.from_event(event)
     if letter is None:
         return None
-    version = LetterPublished.model_validate(event.data).version if event.type == "letter.published" else 1
+    version = _PUBLICATIONS[event.type].model_validate(event.data).version
     return lambda conn: _publish(conn, letter, version)
 
 

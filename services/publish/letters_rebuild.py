@@ -38,8 +38,8 @@ _TABLES = {"published_letters": "id", "letter_versions": "id"}
 class LetterRebuild:
     events: int  # records read from the topic
     shown: int  # letters and proposal replies public after the rebuild
-    withdrawn: int  # letters taken down (tombstones)
-    changed: int  # letters whose rows differ between the tables before and after
+    withdrawn: int  # letters and proposal replies taken down (tombstones)
+    changed: int  # letters and proposal replies whose rows differ between the tables before and after
 
     @property
     def identical(self) -> bool:

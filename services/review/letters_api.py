@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from gongkai.applied import Applied
 from gongkai.clock import AGENCY_TZ
@@ -37,6 +37,7 @@ from gongkai.problems import Conflict, FieldProblem, NotFound, Problem
 from gongkai.service import ServiceContext
 from gongkai.tracking import tracking_code_matches
 from services.review import letters_store as store
+from services.review import publication
 from services.review.cases import Calendar
 from services.review.letters import (
     CATEGORY_LABELS,
@@ -57,6 +58,7 @@ from services.review.letters import (
 )
 from services.review.letters_handlers import rebuild
 from services.review.letters_store import channel_of
+from services.review.publication import UnpublishIn
 
 __all__ = ["LetterCommands", "letters_router", "public_status", "staff_view"]
 
@@ -70,7 +72,6 @@ LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 
 NOT_FOUND = "No letter matches this id and tracking code."
 _PUBLISHED_NS = uuid.UUID("6b1f7c8e-2d4a-4f0e-9c61-3a8d5e2f7b90")
-MAX_REASON = 500
 
 
 class _Command(BaseModel):
@@ -114,27 +115,10 @@ class PublishIn(BaseModel):
     reply: LongText
 
 
-class UnpublishIn(BaseModel):
-    """Why the reviewer takes the letter down (撤下公开): staff only, never on the public stream."""
-
-    model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=MAX_REASON)
-
-    @field_validator("reason")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("a withdrawal needs a reason")
-        return value.strip()
-
-
 def publication_event_id(event_type: str, letter_id: str, version: int) -> uuid.UUID:
-    """One event per publication step and version: two reviewers acting at once record it once.
-
-    The first publication keeps the id it always had (``letter.published:{id}``).
-    """
-    key = f"{event_type}:{letter_id}" if version == 1 and event_type == "letter.published" else None
-    return uuid.uuid5(_PUBLISHED_NS, key or f"{event_type}:{letter_id}:{version}")
+    """One event per publication step and version; the first publication keeps its id (``letter.published:{id}``)."""
+    first = f"letter.published:{letter_id}" if event_type == "letter.published" else None
+    return publication.publication_event_id(_PUBLISHED_NS, event_type, letter_id, version, first=first)
 
 
 class FeedbackIn(BaseModel):

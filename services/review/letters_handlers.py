@@ -23,7 +23,7 @@ from typing import Any
 
 from gongkai.applied import Applied
 from gongkai.db import Database
-from gongkai.events import CATALOG, Envelope, new_event
+from gongkai.events import CATALOG, Envelope
 from gongkai.events.letters import LetterOverdue, LetterPublished, LetterReceived, LetterUnpublished, LetterWithdrawn
 from gongkai.service import ServiceContext
 from services.review import letters_store as store
@@ -39,6 +39,7 @@ from services.review.letters import (
     open_letter,
     rules_from,
 )
+from services.review.publication import publish_withdrawal
 
 __all__ = ["LETTERS_GROUP", "STEP_TYPES", "LetterHandlers", "columns", "rebuild"]
 
@@ -171,17 +172,7 @@ class LetterHandlers:
         except (InvalidTransition, InvalidStep):
             return  # stale or refused: recorded as ignored by ``step``, nothing to take off the portal
         withdrawn = LetterWithdrawn(withdrawn_at=event.occurred_at, version=data.version)
-        await self.ctx.bus.publish(
-            new_event(
-                "letter.withdrawn",
-                subject=event.subject,
-                source="review",
-                data=withdrawn,
-                occurred_at=event.occurred_at,
-                recorded_at=self.ctx.clock.now(),
-                cause=event,
-            )
-        )
+        await publish_withdrawal(self.ctx, event, "letter.withdrawn", withdrawn)
 
     def overdue(self, event: Envelope) -> Effect:
         data = LetterOverdue.model_validate(event.data)

@@ -11,7 +11,13 @@ wrong: HTTP 422). Periods are calendar months "to the corresponding day" (``gong
 - the proposer assesses the reply (满意 · 基本满意 · 不满意); a dissatisfied first assessment opens
   re-handling (重新办理): a second reply due 1 month after the assessment, assessed once more,
   after which the proposal is closed whatever the rating. There is no third round.
-- each reply may be made public once (建议提案办理复文公开); only the latest reply is published.
+- each reply may be made public once (建议提案办理复文公开); only the latest reply is published. A reply
+  that is public may be taken down (撤下公开, with a reason) and the latest reply published again. These
+  steps carry a ``version`` (1, 2, 3, …, one more than the step before; publications from before the field
+  count as 1): the fold keeps the highest and ignores an older one, a take-down winning a tie, so the
+  proposal ends the same whichever order its two topics (publications come on the public stream,
+  take-downs on the proposals topic) are read in. A take-down, like a publication, is not a handling step:
+  it leaves the dates of the handling alone.
 
 Statuses: ``assigned`` (办理中) → ``replied`` (已答复) → ``closed`` (已办结), or ``rehandling``
 (重新办理) → ``replied`` → ``closed``.
@@ -44,6 +50,7 @@ from gongkai.events.letters import (
     ProposalRegistered,
     ProposalReplied,
     ProposalReplyPublished,
+    ProposalReplyUnpublished,
     Rating,
 )
 from gongkai.months import add_months
@@ -56,6 +63,7 @@ __all__ = [
     "KIND_LABELS",
     "MAX_EXTENDED_MONTHS",
     "MIN_EXTENDED_MONTHS",
+    "NOT_PUBLIC",
     "OPEN_STATUSES",
     "RATING_LABELS",
     "REHANDLING_MONTHS",
@@ -73,6 +81,7 @@ __all__ = [
     "apply",
     "check_on",
     "check_result_class",
+    "check_unpublishable",
     "co_unit_statuses",
     "is_overdue",
     "publication",
@@ -96,6 +105,7 @@ EVENT_TYPES: Mapping[type[EventData], str] = {
     ProposalReplied: "proposal.replied",
     ProposalFeedback: "proposal.feedback",
     ProposalReplyPublished: "proposal.reply_published",
+    ProposalReplyUnpublished: "proposal.reply_unpublished",
 }
 
 
@@ -191,6 +201,21 @@ class Proposal:
     replies: tuple[Reply, ...] = ()
     feedbacks: tuple[Feedback, ...] = ()
     last_on: date | None = None
+    #: The version of the latest publication or take-down (0: never published); the next one is one more.
+    publication_version: int = 0
+    #: The day and reason of the take-down when that was the latest of them (a publication clears them).
+    withdrawn_on: date | None = None
+    withdrawal_reason: str | None = None
+
+    @property
+    def published(self) -> bool:
+        """A reply is public now (the portal shows the one published last)."""
+        return any(r.published for r in self.replies)
+
+    @property
+    def withdrawn(self) -> bool:
+        """A reply was public, and was taken down since (nothing published again)."""
+        return self.withdrawn_on is not None
 
     @property
     def first_due(self) -> date:
@@ -273,7 +298,7 @@ def apply(proposal: Proposal, step: EventData, *, result_classes: Mapping[str, s
         raise InvalidStep("action", f"{type(step).__name__} is not a step of a proposal")
     new = handler(proposal, step, result_classes)
     on: date | None = getattr(step, "on", None)
-    if on is None:  # a publication is not a handling step and has no day of its own
+    if on is None or isinstance(step, ProposalReplyUnpublished):  # publishing is not a handling step
         return new
     return replace(new, last_on=max(on, proposal.last_on or on))
 
@@ -316,7 +341,18 @@ def publication(proposal: Proposal, *, published_at: datetime, publisher: str) -
         replied_on=latest.on,
         published_at=published_at,
         publisher=publisher,
+        version=proposal.publication_version + 1,
     )
+
+
+NOT_PUBLIC = "no reply of this proposal is public"
+
+
+def check_unpublishable(proposal: Proposal) -> int:
+    """Only a proposal with a reply public now is taken down (撤下公开); the version of the take-down."""
+    if not proposal.published:
+        raise InvalidTransition(proposal.status, "unpublish", NOT_PUBLIC)
+    return proposal.publication_version + 1
 
 
 def is_overdue(proposal: Proposal, today: date) -> bool:
@@ -410,14 +446,46 @@ def _feedback(proposal: Proposal, step: ProposalFeedback, classes: Mapping[str, 
     return replace(proposal, status=status, feedbacks=(*proposal.feedbacks, Feedback(step.on, step.rating)))
 
 
+def _superseded(proposal: Proposal, action: str, version: int) -> None:
+    """A publication step older than what the proposal reflects changes nothing: refused (ignored).
+
+    At the same version a take-down wins: a publication is refused after one, a take-down accepted after a
+    publication (two publishers acting at once on a proposal whose first reply is public and whose latest
+    is not). Two publications at one version are the events from before versions, checked by the reply.
+    """
+    current = proposal.publication_version
+    if version > current or (version == current and not proposal.withdrawn):
+        return
+    raise InvalidTransition(proposal.status, action, f"version {version} is not newer than the proposal's {current}")
+
+
 def _published(proposal: Proposal, step: ProposalReplyPublished, classes: Mapping[str, str] | None) -> Proposal:
     if not proposal.replies:
         raise InvalidTransition(proposal.status, "publish", "there is no reply to publish yet")
+    _superseded(proposal, "publish", step.version)
+    newer = step.version > proposal.publication_version  # whatever an older step left (order of the topics)
     for index, reply in enumerate(proposal.replies):
-        if (reply.on, reply.body) == (step.replied_on, step.reply) and not reply.published:
+        if (reply.on, reply.body) == (step.replied_on, step.reply) and (newer or not reply.published):
             marked = replace(reply, published=True)
-            return replace(proposal, replies=(*proposal.replies[:index], marked, *proposal.replies[index + 1 :]))
+            replies = (*proposal.replies[:index], marked, *proposal.replies[index + 1 :])
+            return replace(
+                proposal, replies=replies, publication_version=step.version, withdrawn_on=None, withdrawal_reason=None
+            )
     raise InvalidTransition(proposal.status, "publish", f"no unpublished reply of {step.replied_on.isoformat()}")
+
+
+def _unpublished(proposal: Proposal, step: ProposalReplyUnpublished, classes: Mapping[str, str] | None) -> Proposal:
+    """Every reply off the portal. Not checked against ``published``: a publication may be read after it."""
+    if not proposal.replies:
+        raise InvalidTransition(proposal.status, "unpublish", NOT_PUBLIC)
+    _superseded(proposal, "unpublish", step.version)
+    return replace(
+        proposal,
+        replies=tuple(replace(r, published=False) for r in proposal.replies),
+        publication_version=step.version,
+        withdrawn_on=step.on,
+        withdrawal_reason=step.reason,
+    )
 
 
 _HANDLERS: dict[type[EventData], Callable[[Proposal, Any, Mapping[str, str] | None], Proposal]] = {
@@ -426,4 +494,5 @@ _HANDLERS: dict[type[EventData], Callable[[Proposal, Any, Mapping[str, str] | No
     ProposalReplied: _reply,
     ProposalFeedback: _feedback,
     ProposalReplyPublished: _published,
+    ProposalReplyUnpublished: _unpublished,
 }

@@ -4,8 +4,10 @@ Each command folds the proposal's steps, asks the pure domain (``proposals.py``)
 is allowed (409 naming the state) and well-formed (422) before anything is recorded, publishes
 one event and answers 202 once the proposals consumer has applied it (bounded wait), so the
 clerk's next read shows it. A publication goes to the public topic with an id derived from the
-reply (a retry emits the same event) and is applied to the store here at once, under the
-consumer's name, so "once per reply" holds whether or not the consumer reads that topic.
+proposal and its version (a retry emits the same event) and is applied to the store here at once, under
+the consumer's name, so "once per reply" holds whether or not the consumer reads that topic. A take-down
+(撤下公开) is recorded like a clerk's step, on the proposals topic with the reason; the proposals consumer
+answers it on the public topic (``proposals_handlers.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from gongkai.db import Database
 from gongkai.drafts import MAX_BODY_CHARS
 from gongkai.events import Envelope, new_event
 from gongkai.events.base import EventData
-from gongkai.events.letters import ProposalCoOpinion, ProposalExtended, ProposalFeedback, ProposalKind, Rating
+from gongkai.events.letters import (
+    ProposalCoOpinion,
+    ProposalExtended,
+    ProposalFeedback,
+    ProposalKind,
+    ProposalReplyUnpublished,
+    Rating,
+)
 from gongkai.http import Clerk, Publisher, Staff
 from gongkai.problems import Conflict, FieldProblem, NotFound, Problem
 from gongkai.service import ServiceContext
@@ -43,12 +52,14 @@ from services.review.proposals import (
     ProposalStatus,
     apply,
     check_on,
+    check_unpublishable,
     co_unit_statuses,
     is_overdue,
     publication,
     reply_step,
 )
 from services.review.proposals_handlers import PROPOSALS_GROUP, effect_for, rebuild
+from services.review.publication import UnpublishIn, publication_event_id
 
 __all__ = ["proposals_router", "result_classes"]
 
@@ -128,7 +139,12 @@ def proposals_router(ctx: ServiceContext, db: Database, applied: Applied) -> API
         return on
 
     async def record(
-        proposal_id: str, proposal: Proposal, action: str, build: Callable[[], EventData], response: Response
+        proposal_id: str,
+        proposal: Proposal,
+        action: str,
+        build: Callable[[], EventData],
+        response: Response,
+        event_id: uuid.UUID | None = None,
     ) -> dict[str, Any]:
         """Check ``build()``'s step against the domain, publish it, wait until it is applied."""
         try:
@@ -139,7 +155,9 @@ def proposals_router(ctx: ServiceContext, db: Database, applied: Applied) -> API
         except InvalidStep as exc:
             raise invalid(exc.field, str(exc)) from exc
         event_type = EVENT_TYPES[type(data)]
-        event = new_event(event_type, subject=proposal_id, source="review", data=data, recorded_at=ctx.clock.now())
+        event = new_event(
+            event_type, subject=proposal_id, source="review", data=data, recorded_at=ctx.clock.now(), event_id=event_id
+        )
         applied.expect(event.id)
         try:
             await ctx.bus.publish(event)
@@ -217,13 +235,21 @@ def proposals_router(ctx: ServiceContext, db: Database, applied: Applied) -> API
             after = apply(proposal, data)
         except InvalidTransition as exc:
             raise Conflict(str(exc), state=exc.status.value) from exc
-        # Derived from the reply: a retry after a crash emits the same event, which everyone drops.
+        # Derived from the proposal and the version (the first publication keeps its key from before versions,
+        # the reply's number): a retry after a crash, or a second publisher at once, emits the same event.
+        event_id = publication_event_id(
+            _PUBLISHED_NS,
+            "proposal.reply_published",
+            proposal_id,
+            data.version,
+            first=f"{proposal_id}:{len(proposal.replies)}",
+        )
         event = new_event(
             "proposal.reply_published",
             subject=proposal_id,
             source="review",
             data=data,
-            event_id=uuid.uuid5(_PUBLISHED_NS, f"{proposal_id}:{len(proposal.replies)}"),
+            event_id=event_id,
             recorded_at=ctx.clock.now(),
         )
         await ctx.bus.publish(event)
@@ -235,7 +261,30 @@ def proposals_router(ctx: ServiceContext, db: Database, applied: Applied) -> API
             "event": event.type,
             "status": after.status.value,
             "replied_on": data.replied_on.isoformat(),
+            "version": data.version,
         }
+
+    @api.post(
+        "/proposals/{proposal_id}/unpublish",
+        status_code=202,
+        summary="Take the public reply down (撤下公开), with a reason; the latest reply may be published again",
+    )
+    async def unpublish(
+        proposal_id: ProposalId, command: UnpublishIn, publisher: Publisher, response: Response
+    ) -> dict[str, Any]:
+        proposal = rebuild(await load(proposal_id))
+        try:
+            version = check_unpublishable(proposal)
+        except InvalidTransition as exc:
+            raise Conflict(str(exc), state=exc.status.value) from exc
+
+        def step() -> ProposalReplyUnpublished:
+            today = ctx.clock.today()
+            return ProposalReplyUnpublished(on=today, actor=publisher.name, reason=command.reason, version=version)
+
+        event_id = publication_event_id(_PUBLISHED_NS, "proposal.reply_unpublished", proposal_id, version)
+        answer = await record(proposal_id, proposal, "unpublish", step, response, event_id=event_id)
+        return answer | {"published": False, "version": version}
 
     @api.get("/proposals/{proposal_id}", summary="A suggestion or proposal: dates, units, replies, every step")
     async def get_proposal(proposal_id: ProposalId, _: Staff) -> dict[str, Any]:
@@ -277,6 +326,8 @@ async def _apply_here(db: Database, event: Envelope) -> None:
 
 
 def staff_view(row: dict[str, Any], proposal: Proposal, today: date, classes: Mapping[str, str]) -> dict[str, Any]:
+    """Everything about a proposal, for staff. ``published``: one of its replies is on the portal now (each
+    reply's ``published``: it was made public and not taken down since); ``withdrawn``: taken down since."""
     co_units = co_unit_statuses(proposal, today)
     return {
         "id": row["id"],
@@ -324,6 +375,11 @@ def staff_view(row: dict[str, Any], proposal: Proposal, today: date, classes: Ma
             for n, r in enumerate(proposal.replies, start=1)
         ],
         "feedbacks": [{"on": f.on.isoformat(), "rating": f.rating} for f in proposal.feedbacks],
+        "published": proposal.published,
+        "publication_version": proposal.publication_version,
+        "withdrawn": proposal.withdrawn,
+        "withdrawn_on": _iso(proposal.withdrawn_on),
+        "withdrawal_reason": proposal.withdrawal_reason,
         "closed_on": _iso(proposal.closed_on),
         "duplicate_of": row["duplicate_of"],
         "recorded_by": row["recorded_by"],

@@ -5,6 +5,11 @@ an unexpected order) is recorded in the history as ignored, never raised: one od
 block the stream. ``proposal.reply_published`` travels on the public topic; the API that emits it
 applies it here at once through ``effect_for`` under this group's name, so the consumer drops it
 as already seen if it is subscribed to that topic too.
+
+``proposal.reply_unpublished`` (a publisher took the public reply down, with the reason: internal) is answered
+on the public stream by ``proposal.reply_withdrawn``, which carries only the instant and the version,
+published before the step is recorded with an id derived from it (``services/review/publication.py``, as for
+letters); a step the proposal refuses (stale, or the proposal unknown) publishes nothing.
 """
 
 from __future__ import annotations
@@ -18,11 +23,18 @@ from gongkai.applied import Applied
 from gongkai.db import Database
 from gongkai.events import CATALOG, Envelope
 from gongkai.events.base import EventData
-from gongkai.events.letters import ProposalOverdue, ProposalRegistered, ProposalReplyPublished
+from gongkai.events.letters import (
+    ProposalOverdue,
+    ProposalRegistered,
+    ProposalReplyPublished,
+    ProposalReplyUnpublished,
+    ProposalReplyWithdrawn,
+)
 from gongkai.service import ServiceContext
 from services.review import proposals_store as store
 from services.review.case_table import step_entry
 from services.review.proposals import EVENT_TYPES, InvalidStep, InvalidTransition, Proposal, apply, register
+from services.review.publication import publish_withdrawal
 
 __all__ = ["PROPOSALS_GROUP", "STEP_TYPES", "ProposalHandlers", "columns", "effect_for", "rebuild"]
 
@@ -43,8 +55,23 @@ class ProposalHandlers:
         effect = effect_for(event)
         if effect is None:
             return
+        if event.type == "proposal.reply_unpublished":
+            await self.withdraw_publicly(event)
         await self.db.apply_once(PROPOSALS_GROUP, event, effect)
         self.applied.done(event.id)
+
+    async def withdraw_publicly(self, event: Envelope) -> None:
+        """``proposal.reply_withdrawn`` on the public stream for a take-down the proposal accepts."""
+        data = ProposalReplyUnpublished.model_validate(event.data)
+        row = await self.db.run(store.get_proposal, event.subject)
+        if row is None:
+            return
+        try:
+            apply(rebuild(row), data)
+        except (InvalidTransition, InvalidStep):
+            return  # stale or refused: recorded as ignored by the step, nothing to take off the portal
+        withdrawn = ProposalReplyWithdrawn(withdrawn_at=event.occurred_at, version=data.version)
+        await publish_withdrawal(self.ctx, event, "proposal.reply_withdrawn", withdrawn)
 
 
 def effect_for(event: Envelope) -> Effect | None:

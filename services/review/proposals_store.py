@@ -76,14 +76,18 @@ _LATEST_REPLY = (
     "(SELECT max(r.key) FROM json_each(proposals.steps) AS r"
     " WHERE json_extract(r.value, '$.type') = 'proposal.replied')"
 )
-#: The latest reply was made public: a later publication step names its day and text (as the fold matches it).
+#: The latest reply is public: a later publication step names its day and text (as the fold matches it), and no
+#: take-down was accepted after that publication (accepted steps come in the order of their versions).
 _LATEST_REPLY_PUBLISHED = f"""EXISTS (
     SELECT 1 FROM json_each(proposals.steps) AS p
     WHERE json_extract(p.value, '$.type') = 'proposal.reply_published' AND p.key > {_LATEST_REPLY}
       AND json_extract(p.value, '$.data.replied_on')
           = json_extract(proposals.steps, '$[' || {_LATEST_REPLY} || '].data.on')
       AND json_extract(p.value, '$.data.reply')
-          = json_extract(proposals.steps, '$[' || {_LATEST_REPLY} || '].data.body'))"""
+          = json_extract(proposals.steps, '$[' || {_LATEST_REPLY} || '].data.body')
+      AND NOT EXISTS (
+          SELECT 1 FROM json_each(proposals.steps) AS u
+          WHERE json_extract(u.value, '$.type') = 'proposal.reply_unpublished' AND u.key > p.key))"""
 
 
 def number_key(number: str) -> str:
@@ -133,7 +137,7 @@ def list_proposals(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Proposals, soonest due first; ``reply_published`` (when given) keeps those with a reply whose
-    latest reply is (True) or is not yet (False) public."""
+    latest reply is (True) or is not (False: not yet, or taken down) public."""
     where, args = _where(status=status, kind=kind, overdue_on=overdue_on, reply_published=reply_published)
     cur = conn.execute(
         f"SELECT * FROM proposals {where} ORDER BY due_on, assigned_on, rowid LIMIT ? OFFSET ?",

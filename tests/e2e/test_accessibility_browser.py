@@ -4,7 +4,8 @@ axe-core (bundled by ``axe-playwright-python``, injected by the test, never serv
 checks what a browser actually renders: names of form fields and buttons, contrast of text on its
 background, landmarks, the language of the page, headings, tables, links with discernible text, ARIA
 use. The pages are filled with one of everything (a document in review and one published, a
-disclosure request, a letter, a proposal) so the tables, timelines and forms are all there.
+disclosure request, a letter and one published, a proposal and one with its reply published) so the
+tables, timelines and forms are all there.
 Same skip rule as every browser test.
 """
 
@@ -83,6 +84,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             "letter": _created(url, "/api/v1/letters", LETTER, staff.clerk),
             "published_letter": _created(url, "/api/v1/letters", {**LETTER, "channel": "phone"}, staff.clerk),
             "proposal": _created(url, "/api/v1/proposals", PROPOSAL, staff.clerk),
+            "published_proposal": _created(url, "/api/v1/proposals", {**PROPOSAL, "number": "第0124号"}, staff.clerk),
         }
         decision = {"decision": "approve", "comment": "无涉密内容"}
         answer = httpx.post(f"{url}/api/v1/documents/{ids['published']}/review", json=decision, headers=staff.reviewer)
@@ -94,6 +96,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         answer = httpx.post(f"{letter}/reply", json={"body": texts["reply"], "first_pass": True}, headers=staff.clerk)
         assert answer.status_code == 202, answer.text
         answer = httpx.post(f"{letter}/publish", json=texts, headers=staff.reviewer)
+        assert answer.status_code == 202, answer.text
+        proposal = f"{url}/api/v1/proposals/{ids['published_proposal']}"
+        reply = {"result_class": "B", "body": "已列入明年计划。", "on": "2026-05-20"}
+        answer = httpx.post(f"{proposal}/reply", json=reply, headers=staff.clerk)
+        assert answer.status_code == 202, answer.text
+        answer = httpx.post(f"{proposal}/publish", headers=staff.publisher)
         assert answer.status_code == 202, answer.text
         yield Site(url, staff, ids)
 
@@ -126,6 +134,7 @@ def console_pages(ids: dict[str, str]) -> list[str]:
         "/console/proposals",
         "/console/proposals/new",
         f"/console/proposals/{ids['proposal']}",
+        f"/console/proposals/{ids['published_proposal']}",  # 登记代表（委员）评价 and the folded 撤下公开
         "/console/reports/2026",
         "/console/admin/calendar",
         "/console/admin/users",

@@ -1,5 +1,6 @@
 """``gongkai publish rebuild-letters``: the published letters rebuilt from ``gongkai.public.letters`` equal the
-tables the live consumer built, withdrawn and re-published letters included, while the platform runs.
+tables the live consumer built, withdrawn and re-published letters and proposal replies included, while the
+platform runs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from services.publish.letters_rebuild import snapshot
 from tests.e2e.requests_fixture import Running
 from tests.e2e.test_letters_review import act, send
 from tests.e2e.test_letters_unpublish import CLEARED, public
+from tests.e2e.test_proposals import accepted, register
 from tests.e2e.test_published_letters import PUBLISHED_AT, letter_event, proposal_event, publish, settled
 from tests.polling import eventually_sync
 
@@ -98,3 +100,46 @@ def test_the_rebuilt_tables_equal_the_live_ones_and_repair_them(running: Running
     after, marks = tables(running)
     assert marks == live_marks | {str(later.id)}
     assert len(after["published_letters"]) == len(live["published_letters"]) + 1
+
+
+def proposal_published(running: Running, number: str, *steps: str) -> str:
+    """An answered proposal taken through the publisher's ``publish`` / ``unpublish`` steps, in turn."""
+    proposal_id = register(running, number=number)
+    accepted(running, proposal_id, "reply", result_class="B", body=f"{number}的答复。", on="2026-05-20")
+    for step in steps:
+        body = {"reason": "答复有误，撤下更正"} if step == "unpublish" else None
+        answer = running.client.post(
+            f"/api/v1/proposals/{proposal_id}/{step}", json=body, headers=running.staff.publisher
+        )
+        assert answer.status_code == 202, answer.text
+    return proposal_id
+
+
+def test_proposal_replies_taken_down_and_published_again_are_rebuilt_identically(running: Running) -> None:
+    down = proposal_published(running, "第0201号", "publish", "unpublish")
+    shown = proposal_published(running, "第0202号", "publish")
+    again = proposal_published(running, "第0203号", "publish", "unpublish", "publish")
+    settled(running)  # every event of the three applied
+    assert {public(running, i).status_code for i in (shown, again)} == {200}
+    assert public(running, down).status_code == 404
+    live, live_marks = tables(running)
+    versions = {row[0]: (row[1], row[2] is not None) for row in live["letter_versions"]}
+    assert {i: versions[i] for i in (down, shown, again)} == {down: (2, True), shown: (1, False), again: (3, False)}
+
+    checked = rebuild(running, "--check")
+    assert checked.exit_code == 0, checked.output
+    # six proposal events and the marker; public: two replies and the marker; withdrawn: one reply
+    assert "7 events replayed: 3 public, 1 withdrawn" in checked.output and "identical" in checked.output
+    assert tables(running) == (live, live_marks)
+
+    conn = sqlite3.connect(Path(running.platform.settings.path("publish.db")))
+    with conn:
+        conn.execute("DELETE FROM published_letters WHERE id = ?", (again,))
+        conn.execute("UPDATE letter_versions SET withdrawn_at = NULL WHERE id = ?", (down,))
+    conn.close()
+    checked = rebuild(running, "--check")
+    assert checked.exit_code == 1 and "2 letters differ from the log; nothing changed" in checked.output
+    repaired = rebuild(running)
+    assert repaired.exit_code == 0, repaired.output
+    assert tables(running) == (live, live_marks)
+    assert public(running, again).status_code == 200 and public(running, down).status_code == 404

@@ -22,6 +22,7 @@ from services.intake.request_form import RequestApplication, application_issues
 from services.publish.api import ValidityChange, Withdrawal
 from services.review.appeals import InvalidDate, check_decided_on, check_filed_on
 from services.review.appeals_api import FileAppeal
+from services.review.publication import UnpublishIn
 from services.review.request_actions import Action
 
 TODAY = date(2026, 6, 1)
@@ -138,6 +139,16 @@ def publish_messages() -> list[str]:
     return found
 
 
+def unpublish_messages() -> list[str]:
+    """Pydantic's and the model's messages for a wrong take-down (撤下公开) of a letter or proposal reply."""
+    found = []
+    for body in ({"reason": " \u3000 "}, {"reason": ""}, {"reason": "理" * 501}, {}, {"reason": ["有误"]}):
+        with pytest.raises(ValidationError) as caught:
+            UnpublishIn.model_validate(body)
+        found += [str(e["msg"]) for e in caught.value.errors()]
+    return found
+
+
 def appeal_messages() -> list[str]:
     """The messages for a wrong body or court and case number of an appeal (services/review/appeals_api.py)."""
     filing = {"kind": "reconsideration", "filed_on": "2026-05-01"}
@@ -214,6 +225,8 @@ CONFLICTS = [
     "there is no reply to publish yet (state: assigned)",
     "the reply of 2026-05-20 is already published (state: closed)",
     "no unpublished reply of 2026-05-20 (state: closed)",
+    "only a published letter can be withdrawn (state: replied)",
+    "no reply of this proposal is public (state: closed)",
     "市财政局 already gave its opinion on 2026-04-20 (state: assigned)",
     "the reply period was already extended on 2026-04-01 (state: assigned)",
     "the due date 2026-06-30 has already passed (state: assigned)",
@@ -229,6 +242,7 @@ CONFLICTS = [
         *date_messages(),
         *validation_messages(),
         *publish_messages(),
+        *unpublish_messages(),
         *appeal_messages(),
         *PUBLISH_DOMAIN,
         *DOMAIN,
@@ -329,4 +343,20 @@ def test_the_publish_apis_refusals_read_in_chinese_on_their_fields() -> None:
         "“撤回公开”未被记录：该文件当前状态为“已撤回”，不能进行此操作（可能已有人办理过，或页面已过期）。"
         "页面已显示最新状态，本次未作任何记录。",
         "原因：只有已公开的文件才能撤回或标注效力状态。",
+    ]
+
+
+def test_a_take_down_refused_reads_in_chinese() -> None:
+    blank = {
+        "type": "validation",
+        "errors": [{"field": "reason", "message": "Value error, a take-down needs a reason"}],
+    }
+    assert field_lines(ApiError(422, blank), {"reason": "撤下理由"}) == [
+        "撤下理由：请填写撤下理由（系统校验未通过，本次未作任何记录）"
+    ]
+    stale = ApiError(409, {"detail": "no reply of this proposal is public (state: closed)", "state": "closed"})
+    assert conflict_lines(stale, "撤下公开", {"closed": "已办结"}, "建议提案") == [
+        "“撤下公开”未被记录：该建议提案当前状态为“已办结”，不能进行此操作（可能已有人办理过，或页面已过期）。"
+        "页面已显示最新状态，本次未作任何记录。",
+        "原因：该建议提案当前没有公开的答复（尚未公开，或已被撤下），无需撤下。",
     ]

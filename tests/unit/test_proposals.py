@@ -1,7 +1,10 @@
-"""Deputies' suggestions and CPPCC proposals: every action in every status, due dates, re-handling, on_time."""
+"""Deputies' suggestions and CPPCC proposals: every action in every status, due dates, re-handling, on_time,
+publishing the reply and taking it down (撤下公开) in versions."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -17,6 +20,8 @@ from gongkai.events.letters import (
     ProposalFeedback,
     ProposalRegistered,
     ProposalReplied,
+    ProposalReplyPublished,
+    ProposalReplyUnpublished,
     Rating,
 )
 from gongkai.settings import Settings
@@ -29,6 +34,7 @@ from services.review.proposals import (
     apply,
     check_on,
     check_result_class,
+    check_unpublishable,
     co_unit_statuses,
     is_overdue,
     publication,
@@ -74,6 +80,14 @@ def published(p: Proposal) -> Proposal:
     return apply(p, publication(p, published_at=NOW, publisher="publisher"))
 
 
+def taking_down(p: Proposal, on: str = "2027-01-05", reason: str = "提出人要求撤下") -> ProposalReplyUnpublished:
+    return ProposalReplyUnpublished(on=D(on), actor="publisher", reason=reason, version=check_unpublishable(p))
+
+
+def taken_down(p: Proposal) -> Proposal:
+    return apply(p, taking_down(p))
+
+
 # --- the proposal in each status ------------------------------------------------------------------
 
 STATES: dict[str, Callable[[], Proposal]] = {
@@ -92,6 +106,12 @@ STATES: dict[str, Callable[[], Proposal]] = {
     "closed_and_published": lambda: published(
         assessed(replied(registered(), "2026-06-10"), "2026-06-20", "basically_satisfied")
     ),
+    "closed_and_taken_down": lambda: taken_down(
+        published(assessed(replied(registered(), "2026-06-10"), "2026-06-20", "basically_satisfied"))
+    ),
+    "rehandling_first_public": lambda: assessed(
+        published(replied(registered(), "2026-06-10")), "2026-06-20", "dissatisfied"
+    ),
 }
 STATUS = {
     "assigned": "assigned",
@@ -101,6 +121,8 @@ STATUS = {
     "closed": "closed",
     "closed_after_rehandling": "closed",
     "closed_and_published": "closed",
+    "closed_and_taken_down": "closed",
+    "rehandling_first_public": "rehandling",
 }
 ON = D("2027-01-05")  # later than every step above
 
@@ -118,10 +140,12 @@ def act(p: Proposal, action: str) -> Proposal:
         return assessed(p, ON.isoformat(), "satisfied")
     if action == "publish":
         return published(p)
+    if action == "unpublish":
+        return taken_down(p)
     raise AssertionError(action)
 
 
-ACTIONS = ("co_opinion", "extend", "reply", "feedback", "publish")
+ACTIONS = ("co_opinion", "extend", "reply", "feedback", "publish", "unpublish")
 ALLOWED = {
     "assigned": {"co_opinion", "extend", "reply"},
     "replied": {"feedback", "publish"},
@@ -129,7 +153,9 @@ ALLOWED = {
     "replied_again": {"feedback", "publish"},
     "closed": {"publish"},
     "closed_after_rehandling": {"publish"},
-    "closed_and_published": set(),
+    "closed_and_published": {"unpublish"},
+    "closed_and_taken_down": {"publish"},  # published again
+    "rehandling_first_public": {"reply", "unpublish"},  # the first reply is on the portal until replaced
 }
 AFTER = {
     ("assigned", "co_opinion"): "assigned",
@@ -138,6 +164,7 @@ AFTER = {
     ("replied", "feedback"): "closed",
     ("replied_again", "feedback"): "closed",
     ("rehandling", "reply"): "replied",
+    ("rehandling_first_public", "reply"): "replied",
 }
 
 
@@ -402,6 +429,121 @@ def test_the_latest_reply_is_published_once_with_its_text() -> None:
 def test_nothing_to_publish_before_a_reply() -> None:
     with pytest.raises(InvalidTransition, match="no reply"):
         publication(registered(), published_at=NOW, publisher="publisher")
+
+
+# --- taking the public reply down (撤下公开) and publishing again ------------------------------------
+
+
+def test_a_public_reply_is_taken_down_and_published_again_each_step_one_version_more() -> None:
+    p = replied(registered(), "2026-06-10")
+    first = publication(p, published_at=NOW, publisher="publisher")
+    assert first.version == 1
+    p = apply(p, first)
+    assert (p.published, p.withdrawn, p.publication_version) == (True, False, 1)
+    step = taking_down(p, on="2026-06-15", reason="答复中含有未脱敏的联系方式")
+    assert step.version == 2
+    last_on = p.last_on
+    p = apply(p, step)
+    assert (p.published, p.withdrawn, p.publication_version) == (False, True, 2)
+    assert (p.withdrawn_on, p.withdrawal_reason) == (D("2026-06-15"), "答复中含有未脱敏的联系方式")
+    assert [r.published for r in p.replies] == [False]
+    assert (p.status, p.last_on) == (ProposalStatus.REPLIED, last_on)  # not a handling step: no date moves
+    assessed(p, "2026-06-11", "satisfied")  # a later-recorded assessment may still be dated before it
+    again = publication(p, published_at=NOW, publisher="publisher")
+    assert (again.version, again.reply) == (3, "答复（2026-06-10）")
+    p = apply(p, again)
+    assert (p.published, p.withdrawn, p.publication_version) == (True, False, 3)
+    assert taking_down(p).version == 4
+
+
+def test_only_a_proposal_with_a_public_reply_is_taken_down() -> None:
+    for state in ("assigned", "replied", "closed", "closed_and_taken_down"):
+        with pytest.raises(InvalidTransition, match="no reply of this proposal is public") as refused:
+            check_unpublishable(STATES[state]())
+        assert refused.value.action == "unpublish"
+    first_public = STATES["rehandling_first_public"]()  # the first reply stays public while re-handled
+    assert check_unpublishable(first_public) == 2
+    p = replied(first_public, "2026-07-10", "A")
+    second = publication(p, published_at=NOW, publisher="publisher")
+    assert (second.version, second.reply) == (2, "答复（2026-07-10）")
+    assert [r.published for r in apply(p, second).replies] == [True, True]
+
+
+def test_a_publication_from_before_versions_counts_as_the_first_and_a_second_reply_too() -> None:
+    p = replied(registered(), "2026-06-10")
+    legacy = ProposalReplyPublished.model_validate(
+        publication(p, published_at=NOW, publisher="p").model_dump(mode="json", exclude={"version"})
+    )
+    p = apply(p, legacy)
+    with pytest.raises(InvalidTransition, match="no unpublished reply"):
+        apply(p, legacy)  # a second copy, as before: refused
+    p = replied(assessed(p, "2026-06-20", "dissatisfied"), "2026-07-10")
+    second = ProposalReplyPublished.model_validate(
+        publication(p, published_at=NOW, publisher="p").model_dump(mode="json", exclude={"version"})
+    )
+    p = apply(p, second)  # the re-handling reply published before versions: version 1 as well
+    assert ([r.published for r in p.replies], p.publication_version) == ([True, True], 1)
+    assert taking_down(p).version == 2
+
+
+def test_a_stale_publication_step_changes_nothing() -> None:
+    p = STATES["closed_and_published"]()
+    first = publication(STATES["closed"](), published_at=NOW, publisher="publisher")
+    down = taking_down(p)
+    p = apply(p, down)
+    for stale in (first, down, first.model_copy(update={"version": 2})):
+        with pytest.raises(InvalidTransition, match="not newer"):
+            apply(p, stale)
+
+
+def consumer_fold(p: Proposal, *steps: EventData) -> Proposal:
+    """Fold as review's consumer does: a step the proposal refuses is ignored, never raised."""
+    for one in steps:
+        with contextlib.suppress(InvalidTransition, InvalidStep):
+            p = apply(p, one)
+    return p
+
+
+def interleavings(public: list[EventData], internal: list[EventData]) -> list[list[EventData]]:
+    """Every order a replay may read the two topics in, each topic's own order kept."""
+    size = len(public) + len(internal)
+    orders = []
+    for slots in itertools.combinations(range(size), len(public)):
+        pub, rest = iter(public), iter(internal)
+        orders.append([next(pub) if i in slots else next(rest) for i in range(size)])
+    return orders
+
+
+def test_whatever_order_the_two_topics_are_read_in_the_same_proposal_results() -> None:
+    """Publications come on the public stream, take-downs on the proposals topic."""
+    p = replied(registered(), "2026-06-10")
+    first = publication(p, published_at=NOW, publisher="p")
+    down = ProposalReplyUnpublished(on=D("2026-06-15"), actor="p", reason="撤下", version=2)
+    again = first.model_copy(update={"version": 3})
+    down_again = ProposalReplyUnpublished(on=D("2026-06-16"), actor="p", reason="再次撤下", version=4)
+    made: list[tuple[list[EventData], list[EventData]]] = [
+        ([first], [down]),
+        ([first, again], [down]),
+        ([first, again], [down, down_again]),
+    ]
+    for public, internal in made:
+        as_made = [first, down, again, down_again][: len(public) + len(internal)]  # the order they were made in
+        in_order = consumer_fold(p, *as_made)
+        assert (in_order.published, in_order.publication_version) == (len(public) > len(internal), len(as_made))
+        for order in interleavings(public, internal):
+            assert consumer_fold(p, *order) == in_order, order
+
+
+def test_two_publishers_at_once_the_take_down_wins_in_either_order() -> None:
+    """The first reply is public; one publisher publishes the re-handling reply while another takes the
+    first down: both steps are version 2, and the proposal ends with no reply public whatever came first."""
+    p = replied(STATES["rehandling_first_public"](), "2026-07-10", "A")
+    second = publication(p, published_at=NOW, publisher="甲")
+    down = taking_down(p, on="2026-07-11")
+    assert second.version == down.version == 2
+    for order in ((second, down), (down, second)):
+        folded = consumer_fold(p, *order)
+        assert (folded.published, folded.withdrawn, folded.publication_version) == (False, True, 2)
 
 
 # --- configuration and the store's fold -----------------------------------------------------------

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gongkai.db import Database
-from gongkai.events import Envelope
+from gongkai.events import (
+    Envelope,
+    LetterPublished,
+    LetterUnpublished,
+    LetterWithdrawn,
+    ProposalReplyPublished,
+    ProposalReplyUnpublished,
+    ProposalReplyWithdrawn,
+    new_event,
+)
 from gongkai.events.requests import OUTCOMES
 from services.stats import store
 from services.stats.domain import CounterDelta, Memo, reduce
@@ -162,3 +172,56 @@ def test_reducer_deltas_carry_no_personal_data() -> None:
         for delta in reduce(event, None).deltas:
             assert isinstance(delta, CounterDelta)
             assert all(value not in ("申请人", "某单位", "13800000000") for _, value in delta.labels)
+
+
+AT = datetime(2026, 12, 30, 2, tzinfo=UTC)
+
+
+def publications_and_take_downs(events: list[Envelope]) -> list[Envelope]:
+    """Every letter and proposal of the scenario published, taken down (撤下公开) and published again."""
+    added: list[Envelope] = []
+    for opening in events:
+        subject, day = opening.subject, date(2026, 12, 30)
+        if opening.type == "letter.received":
+            texts = {"kind": opening.data["kind"], "category": opening.data["category"], "title": "标题"}
+            shown = LetterPublished(
+                **texts, body="来信", reply="答复", received_on=day, replied_on=day, published_at=AT, reviewer="r"
+            )
+            steps = [
+                ("letter.published", shown),
+                ("letter.unpublished", LetterUnpublished(on=day, actor="r", reason="撤下", version=2)),
+                ("letter.withdrawn", LetterWithdrawn(withdrawn_at=AT, version=2)),
+                ("letter.published", shown.model_copy(update={"version": 3})),
+            ]
+        elif opening.type == "proposal.registered":
+            shown_reply = ProposalReplyPublished(
+                kind=opening.data["kind"],
+                number=opening.data["number"],
+                title="标题",
+                proposer="某代表",
+                lead_unit="某局",
+                result_class="A",
+                reply="答复",
+                replied_on=day,
+                published_at=AT,
+                publisher="p",
+            )
+            steps = [
+                ("proposal.reply_published", shown_reply),
+                ("proposal.reply_unpublished", ProposalReplyUnpublished(on=day, actor="p", reason="撤下", version=2)),
+                ("proposal.reply_withdrawn", ProposalReplyWithdrawn(withdrawn_at=AT, version=2)),
+                ("proposal.reply_published", shown_reply.model_copy(update={"version": 3})),
+            ]
+        else:
+            continue
+        added += [new_event(t, subject=subject, source="test", data=d, occurred_at=AT) for t, d in steps]
+    return added
+
+
+def test_publishing_and_taking_down_letters_and_proposal_replies_changes_no_count() -> None:
+    events = scenario()
+    extra = publications_and_take_downs(events)
+    assert {e.type for e in extra} >= {"letter.unpublished", "proposal.reply_unpublished", "proposal.reply_withdrawn"}
+    assert fold(events + extra) == fold(events)
+    for year in (2025, 2026, 2027):
+        assert report(year, fold(events + extra)) == report(year, fold(events))
