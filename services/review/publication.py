@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from gongkai.events import Envelope, new_event
 from gongkai.events.base import EventData
 from gongkai.service import ServiceContext
+from gongkai.text import clean_text
 
 __all__ = ["MAX_REASON", "UnpublishIn", "publication_event_id", "publish_withdrawal"]
 
@@ -38,10 +39,12 @@ class UnpublishIn(BaseModel):
 
     @field_validator("reason")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+    def _cleaned(cls, value: str) -> str:
+        """Stored as every staff text is (``clean_text``: no control or invisible characters)."""
+        cleaned = clean_text(value)
+        if not cleaned:
             raise ValueError("a take-down needs a reason")
-        return value.strip()
+        return cleaned
 
 
 def publication_event_id(
