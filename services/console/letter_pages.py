@@ -36,7 +36,7 @@ from services.console.web import (
     SignedInUser,
     first,
     form_key,
-    see_other,
+    post_form,
 )
 
 __all__ = ["LETTER_ACTIONS", "allowed_letter_actions", "letter_router", "parse_paper_letter"]
@@ -512,18 +512,21 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
         path = f"/api/v1/letters/{letter_id}"
         status = 422
         if body is not None:
-            try:
-                target = f"{path}/{LETTER_ACTIONS[action].path}"
-                answer = await user.api.post(target, body, idempotency_key=form_key(form))
-            except ApiError as exc:
-                if exc.status not in (409, 422):
-                    return console.api_failure(request, user, exc, missing=missing)
-                errors, status = _refusal(exc, action), exc.status
-            except ApiUnavailable as exc:
-                return console.api_failure(request, user, exc, missing=missing)
-            else:
-                outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else action
-                return see_other(f"{PREFIX}/letters/{letter_id}?done={outcome}")
+            posted = await post_form(
+                console,
+                request,
+                user,
+                f"{path}/{LETTER_ACTIONS[action].path}",
+                body,
+                form,
+                back=f"{PREFIX}/letters/{letter_id}",
+                outcome=action,
+                refusal=lambda exc: _refusal(exc, action),
+                missing=missing,
+            )
+            if not isinstance(posted, tuple):
+                return posted
+            errors, status = posted
         try:
             letter = await user.api.get(path)
         except (ApiError, ApiUnavailable) as exc:

@@ -39,6 +39,7 @@ from services.console.web import (
     SignedInUser,
     first,
     form_key,
+    post_form,
     see_other,
 )
 
@@ -350,18 +351,21 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
         path = f"/api/v1/proposals/{proposal_id}"
         status = 422
         if body is not None:
-            target = f"{path}/{PROPOSAL_ACTIONS[action].path}"
-            try:
-                answer = await user.api.post(target, body, idempotency_key=form_key(form))
-            except ApiError as exc:
-                if exc.status not in (409, 422):
-                    return console.api_failure(request, user, exc, missing=missing)
-                errors, status = _refusal(exc, action), exc.status
-            except ApiUnavailable as exc:
-                return console.api_failure(request, user, exc, missing=missing)
-            else:
-                outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else action
-                return see_other(f"{PREFIX}/proposals/{proposal_id}?done={outcome}")
+            posted = await post_form(
+                console,
+                request,
+                user,
+                f"{path}/{PROPOSAL_ACTIONS[action].path}",
+                body,
+                form,
+                back=f"{PREFIX}/proposals/{proposal_id}",
+                outcome=action,
+                refusal=lambda exc: _refusal(exc, action),
+                missing=missing,
+            )
+            if not isinstance(posted, tuple):
+                return posted
+            errors, status = posted
         try:
             proposal = await user.api.get(path)
         except (ApiError, ApiUnavailable) as exc:

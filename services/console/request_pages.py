@@ -34,7 +34,7 @@ from services.console.web import (
     SignedInUser,
     first,
     form_key,
-    see_other,
+    post_form,
 )
 
 __all__ = ["ACTIONS", "ALLOWED", "APPEAL_KINDS", "PAPERS", "next_action", "request_router"]
@@ -443,17 +443,22 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
         path = f"/api/v1/requests/{request_id}"
         status = 422
         if body is not None:
-            try:
-                answer = await user.api.post(f"{path}/actions", body, idempotency_key=form_key(form))
-            except ApiError as exc:
-                if exc.status not in (409, 422):
-                    return console.api_failure(request, user, exc, missing=MISSING)
-                errors, status = _refusal(exc, body["action"]), exc.status
-            except ApiUnavailable as exc:
-                return console.api_failure(request, user, exc, missing=MISSING)
-            else:
-                outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else body["action"]
-                return see_other(f"{PREFIX}/requests/{request_id}?done={outcome}")
+            step = str(body["action"])
+            posted = await post_form(
+                console,
+                request,
+                user,
+                f"{path}/actions",
+                body,
+                form,
+                back=f"{PREFIX}/requests/{request_id}",
+                outcome=step,
+                refusal=lambda exc: _refusal(exc, step),
+                missing=MISSING,
+            )
+            if not isinstance(posted, tuple):
+                return posted
+            errors, status = posted
         try:
             case = await user.api.get(path)
         except (ApiError, ApiUnavailable) as exc:
@@ -482,17 +487,23 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
         status = 422
         if body is not None:
             body["request_id"] = request_id
-            try:
-                answer = await user.api.post("/api/v1/appeals", body, idempotency_key=form_key(form))
-            except ApiError as exc:
-                if exc.status != 422:
-                    return console.api_failure(request, user, exc, missing=MISSING, doing="登记行政复议或行政诉讼")
-                errors = ["复议或诉讼未被登记，请修改后重新提交：", *field_lines(exc, APPEAL_FIELD_LABELS)]
-            except ApiUnavailable as exc:
-                return console.api_failure(request, user, exc, missing=MISSING)
-            else:
-                outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else "appeal"
-                return see_other(f"{PREFIX}/requests/{request_id}?done={outcome}#appeals")
+            posted = await post_form(
+                console,
+                request,
+                user,
+                "/api/v1/appeals",
+                body,
+                form,
+                back=f"{PREFIX}/requests/{request_id}#appeals",
+                outcome="appeal",
+                refusal=lambda exc: ["复议或诉讼未被登记，请修改后重新提交：", *field_lines(exc, APPEAL_FIELD_LABELS)],
+                missing=MISSING,
+                refused=(422,),
+                doing="登记行政复议或行政诉讼",
+            )
+            if not isinstance(posted, tuple):
+                return posted
+            errors, status = posted
         return await _case_page(
             console, request, user, case, today, errors=errors, status=status, failed="appeal", kept=kept
         )
@@ -517,29 +528,34 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
         body, errors = parse_appeal_result(form, today, str(appeal["filed_on"]))
         status = 422
         if body is not None:
-            try:
-                answer = await user.api.post(
-                    f"/api/v1/appeals/{appeal_id}/result", body, idempotency_key=form_key(form)
-                )
-            except ApiError as exc:
-                if exc.status not in (409, 422):
-                    return console.api_failure(request, user, exc, missing=MISSING, doing="登记复议或诉讼的结果")
-                status = exc.status
-                if exc.status == 409:
-                    errors = conflict_lines(exc, "登记结果", APPEAL_STATUS_LABELS, "复议或诉讼")
-                else:
-                    errors = ["结果未被登记，请修改后重新提交：", *field_lines(exc, APPEAL_FIELD_LABELS)]
-            except ApiUnavailable as exc:
-                return console.api_failure(request, user, exc, missing=MISSING)
-            else:
-                outcome = "replayed" if answer.headers.get("idempotent-replayed") == "true" else "appeal_result"
-                return see_other(f"{PREFIX}/requests/{request_id}?done={outcome}#appeals")
+            posted = await post_form(
+                console,
+                request,
+                user,
+                f"/api/v1/appeals/{appeal_id}/result",
+                body,
+                form,
+                back=f"{PREFIX}/requests/{request_id}#appeals",
+                outcome="appeal_result",
+                refusal=_result_refusal,
+                missing=MISSING,
+                doing="登记复议或诉讼的结果",
+            )
+            if not isinstance(posted, tuple):
+                return posted
+            errors, status = posted
         failed = f"result-{appeal_id}" if status == 422 else ""
         return await _case_page(
             console, request, user, case, today, errors=errors, status=status, failed=failed, kept=kept
         )
 
     return pages
+
+
+def _result_refusal(exc: ApiError) -> list[str]:
+    if exc.status == 409:
+        return conflict_lines(exc, "登记结果", APPEAL_STATUS_LABELS, "复议或诉讼")
+    return ["结果未被登记，请修改后重新提交：", *field_lines(exc, APPEAL_FIELD_LABELS)]
 
 
 # Forms -----------------------------------------------------------------------------------------

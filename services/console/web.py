@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from gongkai.accounts import AccountStore, Session, csrf_matches
 from gongkai.auth import Role
 from gongkai.clock import AGENCY_TZ
 from gongkai.settings import Settings
-from services.console.api_client import Api, ApiError, UserApi
+from services.console.api_client import Api, ApiError, ApiUnavailable, UserApi
 
 __all__ = [
     "COOKIE",
@@ -288,3 +288,37 @@ def form_key(form: Form) -> str | None:
 def see_other(location: str) -> Response:
     """After a form post: on to the page that shows its effect (303), with the console's security headers."""
     return Response(status_code=303, headers={**SECURITY_HEADERS, "Location": location})
+
+
+async def post_form(
+    console: Console,
+    request: Request,
+    user: SignedInUser,
+    target: str,
+    body: Mapping[str, Any],
+    form: Form,
+    *,
+    back: str,
+    outcome: str,
+    refusal: Callable[[ApiError], list[str]],
+    missing: str | None,
+    refused: tuple[int, ...] = (409, 422),
+    doing: str = "执行此操作",
+) -> Response | tuple[list[str], int]:
+    """Post a form's step as the user, with the form's ``Idempotency-Key``.
+
+    Recorded: the redirect to ``back`` saying so (``done=outcome``; ``done=replayed`` for a second
+    submission of the same form). Refused with a status in ``refused``: the lines ``refusal`` makes of
+    it and the status, for the page to show the form again. Anything else: the failure page.
+    """
+    try:
+        answer = await user.api.post(target, body, idempotency_key=form_key(form))
+    except ApiError as exc:
+        if exc.status not in refused:
+            return console.api_failure(request, user, exc, missing=missing, doing=doing)
+        return refusal(exc), exc.status
+    except ApiUnavailable as exc:
+        return console.api_failure(request, user, exc, missing=missing, doing=doing)
+    done = "replayed" if answer.headers.get("idempotent-replayed") == "true" else outcome
+    path, _, fragment = back.partition("#")
+    return see_other(f"{path}?done={done}" + (f"#{fragment}" if fragment else ""))
