@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from tests.e2e.conftest import Staff
 from tests.e2e.scenario import Routes, run_request_skeleton, run_skeleton
+from tests.polling import eventually_sync
 
 
 def test_a_submitted_document_is_reviewed_published_found_and_counted(
@@ -33,7 +34,8 @@ def test_a_disclosure_request_is_recorded_handled_and_tracked(embedded: tuple[Te
 def test_health_readiness_and_metrics(embedded: tuple[TestClient, Staff]) -> None:
     client, _ = embedded
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").status_code == 200
+    # Ready once every consumer has loaded its offsets and is polling: a moment after start-up.
+    eventually_sync(lambda: client.get("/readyz").status_code == 200)
     metrics = client.get("/metrics")
     assert metrics.headers["content-type"].startswith("text/plain")
     names = {line.split(" ")[2] for line in metrics.text.splitlines() if line.startswith("# TYPE")}
