@@ -24,6 +24,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
@@ -31,6 +33,8 @@ from gongkai.problems import Problem
 from gongkai.tracking import tracking_code_from
 
 __all__ = [
+    "NO_STORE",
+    "FormPage",
     "Resubmission",
     "chinese_message",
     "form_values",
@@ -55,6 +59,39 @@ async def posted_form(request: Request) -> dict[str, list[str]]:
         return parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=_MAX_FIELDS, errors="strict")
     except ValueError as exc:  # not UTF-8 (UnicodeDecodeError is a ValueError), or too many fields
         raise Problem(400, "表单内容无法读取", "The form must be UTF-8 with a few fields.", "bad-form") from exc
+
+
+#: Pages that hold personal data or a tracking code are never cached.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@dataclass(frozen=True)
+class FormPage:
+    """A citizen's form page: its template, its fields in page order with their labels, its radio groups."""
+
+    templates: Jinja2Templates
+    template: str
+    labels: Mapping[str, str]
+    radios: Mapping[str, Mapping[str, str]]  # a radio group's field → its options
+
+    def anchor(self, field: str, values: Mapping[str, str]) -> str:
+        """The id a summary link points at: the field, or a radio group's chosen (else first) option."""
+        if field in self.radios:
+            options = list(self.radios[field])
+            chosen = values.get(field, "")
+            return f"{field}-{chosen if chosen in options else options[0]}"
+        return field
+
+    def render(
+        self, request: Request, values: Mapping[str, str], problems: Mapping[str, str], status: int
+    ) -> HTMLResponse:
+        """The form with what was typed and each field's problem, summarised in page order; a fresh
+        ``form_id`` unless ``values`` carries the posted one."""
+        ordered = [(field, problems[field]) for field in self.labels if field in problems]
+        errors = [(self.anchor(field, values), message) for field, message in ordered]
+        form_id = values.get("form_id") or new_form_id()
+        context = {"values": values, "field_errors": problems, "errors": errors, "form_id": form_id}
+        return self.templates.TemplateResponse(request, self.template, context, status_code=status, headers=NO_STORE)
 
 
 _FORM_ID = re.compile(r"^[A-Za-z0-9_-]{24}$")

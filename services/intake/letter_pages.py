@@ -23,9 +23,10 @@ from gongkai.portal import portal_templates
 from gongkai.service import ServiceContext
 from services.intake.fields import MAX_EMAIL, MAX_PHONE
 from services.intake.forms import (
+    NO_STORE,
+    FormPage,
     chinese_message,
     form_values,
-    new_form_id,
     posted_form,
     posted_form_id,
     resubmission,
@@ -69,7 +70,6 @@ _FIELD_OF: dict[str, str] = {
     "contact.email": "email",
 }
 _CONTACT_FIELDS = ("name", "phone", "email")
-_NO_STORE = {"Cache-Control": "no-store"}
 
 templates = portal_templates(Path(__file__).parent / "templates")
 templates.env.globals.update(
@@ -84,15 +84,6 @@ templates.env.globals.update(
         "email": MAX_EMAIL,
     },
 )
-
-
-def _anchor(field: str, values: Mapping[str, str]) -> str:
-    """The id a summary link points at: the field, or a radio group's chosen (else first) option."""
-    if field in _CHOICES:
-        options = list(_CHOICES[field])
-        chosen = values.get(field, "")
-        return f"{field}-{chosen if chosen in options else options[0]}"
-    return field
 
 
 def _submission_data(values: Mapping[str, str]) -> dict[str, Any]:
@@ -156,14 +147,7 @@ def _stand_in(values: Mapping[str, str], wrong: set[str]) -> LetterSubmission | 
 def letter_pages_router(ctx: ServiceContext) -> APIRouter:
     pages = APIRouter(tags=["portal"], include_in_schema=False)
 
-    def form_page(
-        request: Request, values: Mapping[str, str], problems: Mapping[str, str], status: int
-    ) -> HTMLResponse:
-        ordered = [(field, problems[field]) for field in FIELD_LABELS if field in problems]
-        errors = [(_anchor(field, values), message) for field, message in ordered]
-        form_id = values.get("form_id") or new_form_id()
-        context = {"values": values, "field_errors": problems, "errors": errors, "form_id": form_id}
-        return templates.TemplateResponse(request, "letter_new.html", context, status_code=status, headers=_NO_STORE)
+    form_page = FormPage(templates, "letter_new.html", FIELD_LABELS, _CHOICES).render
 
     @pages.get("/letters/new", response_class=HTMLResponse)
     async def letter_form(request: Request, kind: str = "") -> HTMLResponse:
@@ -184,6 +168,6 @@ def letter_pages_router(ctx: ServiceContext) -> APIRouter:
             "kind_label": KIND_LABELS[submission.kind],
             "category_label": CATEGORY_LABELS[submission.category],
         }
-        return templates.TemplateResponse(request, "letter_sent.html", context, headers=_NO_STORE)
+        return templates.TemplateResponse(request, "letter_sent.html", context, headers=NO_STORE)
 
     return pages

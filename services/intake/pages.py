@@ -22,9 +22,10 @@ from pydantic import ValidationError
 from gongkai.portal import portal_templates
 from gongkai.service import ServiceContext
 from services.intake.forms import (
+    NO_STORE,
+    FormPage,
     chinese_message,
     form_values,
-    new_form_id,
     posted_form,
     posted_form_id,
     resubmission,
@@ -95,7 +96,6 @@ _FIELD_OF: dict[str, str] = {
     "delivery.form": "delivery_form",
     "delivery.method": "delivery_method",
 }
-_NO_STORE = {"Cache-Control": "no-store"}
 
 templates = portal_templates(Path(__file__).parent / "templates")
 templates.env.globals.update(
@@ -103,15 +103,6 @@ templates.env.globals.update(
     choices=_CHOICES,
     limits={"name": MAX_NAME, "description": MAX_DESCRIPTION, "doc_number": MAX_DOC_NUMBER, "address": MAX_ADDRESS},
 )
-
-
-def _anchor(field: str, values: Mapping[str, str]) -> str:
-    """The id a summary link points at: the field, or a radio group's chosen (else first) option."""
-    if field in _RADIOS:
-        options = list(_CHOICES[field])
-        chosen = values.get(field, "")
-        return f"{field}-{chosen if chosen in options else options[0]}"
-    return field
 
 
 def _application_data(values: Mapping[str, str]) -> dict[str, Any]:
@@ -178,14 +169,7 @@ def _without_wrong_optional_fields(values: Mapping[str, str], wrong: set[str]) -
 def pages_router(ctx: ServiceContext) -> APIRouter:
     pages = APIRouter(tags=["portal"], include_in_schema=False)
 
-    def form_page(
-        request: Request, values: Mapping[str, str], problems: Mapping[str, str], status: int
-    ) -> HTMLResponse:
-        ordered = [(field, problems[field]) for field in FIELD_LABELS if field in problems]
-        errors = [(_anchor(field, values), message) for field, message in ordered]
-        form_id = values.get("form_id") or new_form_id()
-        context = {"values": values, "field_errors": problems, "errors": errors, "form_id": form_id}
-        return templates.TemplateResponse(request, "apply.html", context, status_code=status, headers=_NO_STORE)
+    form_page = FormPage(templates, "apply.html", FIELD_LABELS, {field: _CHOICES[field] for field in _RADIOS}).render
 
     @pages.get("/requests/new", response_class=HTMLResponse)
     async def application_form(request: Request) -> HTMLResponse:
@@ -206,6 +190,6 @@ def pages_router(ctx: ServiceContext) -> APIRouter:
             "delivery_form": DELIVERY_FORM_LABELS[application.delivery.form] if application.delivery else "",
             "delivery_method": DELIVERY_METHOD_LABELS[application.delivery.method] if application.delivery else "",
         }
-        return templates.TemplateResponse(request, "applied.html", context, headers=_NO_STORE)
+        return templates.TemplateResponse(request, "applied.html", context, headers=NO_STORE)
 
     return pages
