@@ -33,6 +33,8 @@ entries live in ``stats.db``): this app does not consume ``gongkai.reports``.
 
 When table recovery ends, faust 0.15.3 empties its stream queues after it has resumed fetching,
 dropping records until the next restart; ``_keep_fetched_records_when_recovery_ends`` keeps them.
+Its producer-buffer flush before a commit can return with table updates still in memory, so a
+kill -9 lost them; ``_flush_every_buffered_write_before_commit`` waits for every one.
 On the Tansu test broker the worker needs short group timeouts (``GONGKAI_KAFKA_*``) and one record
 per producer batch (``GONGKAI_FAUST_PRODUCER_MAX_BATCH_SIZE=1``, or changelog recovery stops early
 at Tansu's wrong end offsets); real Kafka needs neither. See docs/operations.md.
@@ -50,6 +52,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -193,6 +196,7 @@ def make_app(config: FaustConfig) -> faust.App:
         conf["producer_max_batch_size"] = config.producer_max_batch_size
     app = faust.App(config.app_id, **conf)
     _keep_fetched_records_when_recovery_ends(app)
+    _flush_every_buffered_write_before_commit(app.producer.buffer)
 
     source = app.topic(*SOURCE_TOPICS, key_serializer="raw", value_serializer="raw")
     deltas = app.topic(
@@ -282,6 +286,43 @@ def _keep_fetched_records_when_recovery_ends(app: Any) -> None:
         flow._resume.set()
 
     flow.resume = resume
+
+
+def _flush_every_buffered_write_before_commit(buffer: Any) -> None:
+    """Work around a race in faust 0.15.3 that commits offsets before the table writes are durable.
+
+    A table update goes to the changelog through the producer buffer (``send_soon``). Before it
+    commits offsets, faust flushes that buffer and then the Kafka producer, so that the changelog
+    holds every update of the records it commits. But ``ProducerBuffer.flush`` gives up as soon
+    as one message takes longer than 0.1 s to be handed to the producer (a busy event loop, a
+    partition waiting for its previous batch), and it does not count the message being handed
+    over. The offsets are then committed with updates still in memory, and a kill -9 loses them:
+    the table restores without them and the records are not read again. This flush waits until
+    the buffer is empty and nothing is in hand; the producer's own flush then waits for delivery.
+    ``flush_atmost`` (faust's back-pressure on a full buffer) is left as it is.
+    """
+    send = buffer._send_pending
+    in_hand = [0]
+
+    async def send_pending(message: Any) -> None:
+        in_hand[0] += 1
+        try:
+            await send(message)
+        finally:
+            in_hand[0] -= 1
+
+    async def flush() -> None:
+        while True:
+            buffer.message_sent.clear()  # before looking, so a send that ends meanwhile wakes us
+            if not (buffer.size or in_hand[0]):
+                return
+            if buffer.state != "running" and buffer.size:  # as faust's own flush
+                raise RuntimeError("Cannot flush: Producer not Running")
+            with contextlib.suppress(TimeoutError):  # looks again if the sending task has stopped
+                await asyncio.wait_for(buffer.message_sent.wait(), timeout=1.0)
+
+    buffer._send_pending = send_pending  # read once by the buffer's sending task when it starts
+    buffer.flush = flush
 
 
 async def _fold_one(event: Any, subjects: Any, deltas: Any, app: Any) -> str:
