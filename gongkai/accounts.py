@@ -11,7 +11,8 @@ a changed role or a removed user takes effect at the next request.
 >>> from gongkai.clock import FixedClock
 >>> clock = FixedClock(datetime(2026, 6, 1, 2, 0, tzinfo=UTC))
 >>> store = AccountStore(pathlib.Path(tempfile.mkdtemp()) / "auth.db", clock, hasher=fast_hasher())
->>> store.create_user("wang.reviewer", "correct horse battery", Role.REVIEWER)
+>>> store.create_user("wang.reviewer", "correct horse battery", Role.REVIEWER).created_at
+'2026-06-01T02:00:00+00:00'
 >>> signed = store.sign_in("wang.reviewer", "correct horse battery")
 >>> isinstance(signed, SignedIn), signed.session.role
 (True, <Role.REVIEWER: 'reviewer'>)
@@ -30,7 +31,7 @@ import re
 import secrets
 import sqlite3
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -248,20 +249,33 @@ class AccountStore:
 
     # Users ---------------------------------------------------------------------------------------
 
-    def create_user(self, username: str, password: str, role: Role, display_name: str = "") -> None:
+    def create_user(
+        self,
+        username: str,
+        password: str,
+        role: Role,
+        display_name: str = "",
+        *,
+        with_it: Callable[[sqlite3.Connection, UserRecord], None] | None = None,
+    ) -> UserRecord:
+        """Create a user; ``with_it(conn, user)`` runs in the same transaction, for what must be kept with it."""
         name = check_username(username)
         check_password(password)
         display = display_name.strip() or name
         _check_display_name(display)
         hashed = self.hasher.hash(password)
-        with self._conn() as conn:
+        user = UserRecord(name, display, Role(role), False, _iso(self.clock.now()))
+        with self._conn() as conn, transaction(conn):
             try:
                 conn.execute(
                     "INSERT INTO users(username, password_hash, role, display_name, created_at) VALUES (?, ?, ?, ?, ?)",
-                    (name, hashed, Role(role).value, display, _iso(self.clock.now())),
+                    (name, hashed, user.role.value, display, user.created_at),
                 )
             except sqlite3.IntegrityError as exc:
                 raise DuplicateUser(f"the user {name} exists already", "username") from exc
+            if with_it is not None:
+                with_it(conn, user)
+        return user
 
     def set_role(self, username: str, role: Role) -> None:
         """Change a user's role; it applies at the user's next request (sessions re-read it)."""

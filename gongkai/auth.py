@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from gongkai.db import connect
+from gongkai.db import connect, transaction
 
 __all__ = ["Principal", "Role", "create_token", "list_tokens", "revoke_token", "token_id", "verify_token"]
 
@@ -57,14 +60,32 @@ def token_id(token: str) -> str:
     return _hash(token)[:12]
 
 
-def create_token(path: Path, *, role: Role, name: str = "") -> str:
-    """Create and store a new token; the caller prints it once, the store keeps only its hash."""
+def create_token(
+    path: Path,
+    *,
+    role: Role,
+    name: str = "",
+    created_at: datetime | None = None,
+    with_it: Callable[[sqlite3.Connection, str, str], None] | None = None,
+) -> str:
+    """Create and store a new token; the caller prints it once, the store keeps only its hash.
+
+    ``created_at`` defaults to now (pass the platform's clock); ``with_it(conn, token_id, created_at)``
+    runs in the same transaction, for what must be kept with the token or not at all.
+    """
     token = "gk_" + secrets.token_urlsafe(32)
+    at = (created_at or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = connect(path)
     try:
         conn.executescript(_SCHEMA)
-        conn.execute("INSERT INTO tokens(token_hash, role, name) VALUES (?, ?, ?)", (_hash(token), role.value, name))
+        with transaction(conn):
+            conn.execute(
+                "INSERT INTO tokens(token_hash, role, name, created_at) VALUES (?, ?, ?, ?)",
+                (_hash(token), role.value, name, at),
+            )
+            if with_it is not None:
+                with_it(conn, token_id(token), at)
     finally:
         conn.close()
     return token
@@ -89,7 +110,7 @@ def list_tokens(path: Path) -> list[tuple[str, Role, str, str]]:
     conn = connect(path)
     try:
         conn.executescript(_SCHEMA)
-        rows = conn.execute("SELECT token_hash, role, name, created_at FROM tokens ORDER BY created_at").fetchall()
+        rows = conn.execute("SELECT token_hash, role, name, created_at FROM tokens ORDER BY created_at, rowid").fetchall()
     finally:
         conn.close()
     return [(h[:12], Role(role), name, at) for h, role, name, at in rows]

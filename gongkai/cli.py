@@ -105,8 +105,11 @@ def token() -> None:
 @_data_dir
 def token_create(role: str, name: str, data_dir: Path | None) -> None:
     """Create a token; it is printed once and only its hash is stored."""
+    from gongkai.clock import clock_from_setting
+
     settings = _settings(data_dir)
-    click.echo(create_token(settings.path("auth.db"), role=Role(role), name=name or role))
+    now = clock_from_setting(settings.clock).now()
+    click.echo(create_token(settings.path("auth.db"), role=Role(role), name=name or role, created_at=now))
 
 
 @token.command("list")

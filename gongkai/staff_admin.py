@@ -55,7 +55,7 @@ from gongkai.accounts import (
     UserRecord,
     normalize_username,
 )
-from gongkai.auth import Principal, Role, create_token, list_tokens, revoke_token, token_id
+from gongkai.auth import Principal, Role, create_token, list_tokens, revoke_token
 from gongkai.db import connect
 from gongkai.http import Admin
 from gongkai.problems import FieldProblem, NotFound, Problem
@@ -163,14 +163,16 @@ class RequestKeys:
         answer: dict[str, Any] = json.loads(row[1])
         return answer
 
-    def keep(self, scope: str, fingerprint: str, answer: dict[str, Any]) -> None:
+    def keep(self, conn: sqlite3.Connection, scope: str, fingerprint: str, answer: dict[str, Any]) -> None:
+        """Keep ``answer`` for ``scope`` on ``conn``: inside the transaction that creates what it answers,
+        so a crash keeps both or neither."""
         now = time.time()
-        with self._conn() as conn:
-            conn.execute("DELETE FROM admin_request_keys WHERE stored_at < ?", (now - self.ttl,))
-            conn.execute(
-                "INSERT OR REPLACE INTO admin_request_keys(scope, fingerprint, answer, stored_at) VALUES (?, ?, ?, ?)",
-                (scope, fingerprint, json.dumps(answer, ensure_ascii=False), now),
-            )
+        conn.execute(self.SCHEMA)  # one statement: executescript would commit the caller's transaction
+        conn.execute("DELETE FROM admin_request_keys WHERE stored_at < ?", (now - self.ttl,))
+        conn.execute(
+            "INSERT OR REPLACE INTO admin_request_keys(scope, fingerprint, answer, stored_at) VALUES (?, ?, ?, ?)",
+            (scope, fingerprint, json.dumps(answer, ensure_ascii=False), now),
+        )
 
 
 def staff_router(accounts: AccountStore, tokens_path: Path) -> APIRouter:
@@ -196,15 +198,18 @@ def staff_router(accounts: AccountStore, tokens_path: Path) -> APIRouter:
         async with creating:
             if scope and (kept := await asyncio.to_thread(keys.find, scope, fingerprint)) is not None:
                 return _json(kept, 201, replayed=True)
+
+            def keep(conn: sqlite3.Connection, created: UserRecord) -> None:
+                if scope:
+                    keys.keep(conn, scope, fingerprint, _user(created))
+
             try:
-                await asyncio.to_thread(
-                    accounts.create_user, body.username, body.password, body.role, body.display_name
+                created = await asyncio.to_thread(
+                    accounts.create_user, body.username, body.password, body.role, body.display_name, with_it=keep
                 )
             except InvalidAccount as exc:
                 raise _refusal(exc) from None
-            answer = _user(await _existing(accounts, name))
-            if scope:
-                await asyncio.to_thread(keys.keep, scope, fingerprint, answer)
+            answer = _user(created)
         log.info("%s created the user %s with the role %s", admin.name, name, body.role.value)
         return _json(answer, 201, location=f"{PREFIX}/users/{name}")
 
@@ -250,12 +255,22 @@ def staff_router(accounts: AccountStore, tokens_path: Path) -> APIRouter:
         async with creating:
             if scope and (kept := await asyncio.to_thread(keys.find, scope, fingerprint)) is not None:
                 return _json({**kept, "token": None}, 200, replayed=True)
-            secret = await asyncio.to_thread(create_token, tokens_path, role=body.role, name=body.name)
-            ident = token_id(secret)
-            listed = await asyncio.to_thread(list_tokens, tokens_path)
-            answer = next(_token(*t) for t in listed if t[0] == ident)
-            if scope:
-                await asyncio.to_thread(keys.keep, scope, fingerprint, answer)
+            answers: list[dict[str, Any]] = []
+
+            def keep(conn: sqlite3.Connection, ident: str, created_at: str) -> None:
+                answers.append(_token(ident, body.role, body.name, created_at))
+                if scope:
+                    keys.keep(conn, scope, fingerprint, answers[0])
+
+            secret = await asyncio.to_thread(
+                create_token,
+                tokens_path,
+                role=body.role,
+                name=body.name,
+                created_at=accounts.clock.now(),
+                with_it=keep,
+            )
+            answer, ident = answers[0], answers[0]["id"]
         log.info("%s created the token %s with the role %s", admin.name, ident, body.role.value)
         return _json({**answer, "token": secret}, 201, location=f"{PREFIX}/tokens/{ident}")
 

@@ -301,6 +301,7 @@ def test_a_token_is_shown_once_works_and_fails_once_revoked(site: Site) -> None:
     secret = created.pop("token")
     assert secret.startswith("gk_") and answer.headers["cache-control"] == "no-store"
     assert created["name"] == "办公系统对接" and created["role"] == "clerk"
+    assert created["created_at"] == "2026-06-01T02:00:00Z"  # the platform's clock (GONGKAI_CLOCK), in UTC
     assert answer.headers["location"] == f"{TOKENS}/{created['id']}"
     assert site.client.get("/api/v1/documents", headers=bearer(secret)).status_code == 200
     assert_problem(site.client.get(USERS, headers=bearer(secret)), 403)  # a clerk's token

@@ -18,7 +18,7 @@ from gongkai.accounts import (
     csrf_matches,
     fast_hasher,
 )
-from gongkai.auth import Role, create_token
+from gongkai.auth import Role, create_token, list_tokens, token_id
 from gongkai.clock import FixedClock
 from gongkai.http import StaffAuth
 from gongkai.problems import Problem
@@ -229,3 +229,35 @@ async def test_the_api_takes_a_live_session_as_the_users_identity(store: Account
     assert refused.value.status == 401
     token = create_token(store.path, role=Role.CLERK, name="integration")
     assert (await auth.principal(_request(token))).role is Role.CLERK  # API tokens work as before
+
+
+class KeepFailed(Exception):
+    pass
+
+
+def refuse_to_keep(*_: object) -> None:
+    raise KeepFailed
+
+
+def test_what_is_kept_with_a_new_user_is_kept_in_the_same_transaction(store: AccountStore) -> None:
+    """The admin API keeps a creation's Idempotency-Key record this way: both are stored, or neither."""
+    with pytest.raises(KeepFailed):
+        store.create_user("li", PASSWORD, Role.CLERK, with_it=refuse_to_keep)
+    assert store.user("li") is None
+
+    kept: list[object] = []
+    created = store.create_user("li", PASSWORD, Role.CLERK, "李经办", with_it=lambda conn, user: kept.append(user))
+    assert kept == [created] and store.user("li") == created
+
+
+def test_what_is_kept_with_a_new_token_is_kept_in_the_same_transaction(tmp_path: Path) -> None:
+    path = tmp_path / "auth.db"
+    with pytest.raises(KeepFailed):
+        create_token(path, role=Role.CLERK, name="对接", with_it=refuse_to_keep)
+    assert list_tokens(path) == []
+
+    kept: list[tuple[str, str]] = []
+    at = datetime(2026, 6, 1, 10, tzinfo=UTC)
+    token = create_token(path, role=Role.CLERK, name="对接", created_at=at, with_it=lambda c, i, a: kept.append((i, a)))
+    assert kept == [(token_id(token), "2026-06-01T10:00:00Z")]
+    assert list_tokens(path) == [(token_id(token), Role.CLERK, "对接", "2026-06-01T10:00:00Z")]
