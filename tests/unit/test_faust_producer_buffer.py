@@ -10,7 +10,7 @@ kill -9 lost them (seen once in CI as counters one or two short after the restar
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -32,63 +32,67 @@ class SlowProducer:
         self.accepted.append(message)
 
 
-async def started_buffer(producer: SlowProducer, *, fixed: bool) -> ProducerBuffer:
-    buffer = ProducerBuffer()
-    buffer.app = SimpleNamespace(conf=SimpleNamespace(producer_threaded=False))  # type: ignore[assignment]
-    buffer._send_pending = producer.send_pending  # type: ignore[method-assign]
-    if fixed:
-        _flush_every_buffered_write_before_commit(buffer)
-    await buffer.start()
-    return buffer
+Start = Callable[[SlowProducer, bool], Awaitable[ProducerBuffer]]
 
 
 @pytest.fixture
-async def stopping() -> AsyncIterator[list[ProducerBuffer]]:
-    buffers: list[ProducerBuffer] = []
-    yield buffers
-    for buffer in buffers:
+async def start() -> AsyncIterator[Start]:
+    """Start a producer buffer over ``producer`` (with the app's fix or as faust ships it); stopped after."""
+    started: list[ProducerBuffer] = []
+
+    async def start(producer: SlowProducer, fixed: bool) -> ProducerBuffer:
+        buffer = ProducerBuffer()
+        buffer.app = SimpleNamespace(conf=SimpleNamespace(producer_threaded=False))  # type: ignore[assignment]
+        buffer._send_pending = producer.send_pending  # type: ignore[method-assign]
+        if fixed:
+            _flush_every_buffered_write_before_commit(buffer)
+        await buffer.start()
+        started.append(buffer)
+        return buffer
+
+    yield start
+    for buffer in started:
         await buffer.stop()
 
 
-async def test_faust_alone_returns_from_flush_with_writes_still_buffered(stopping: list[ProducerBuffer]) -> None:
+def put(buffer: ProducerBuffer, *messages: int) -> None:
+    for message in messages:
+        buffer.put(message)  # type: ignore[arg-type]
+
+
+async def test_faust_alone_returns_from_flush_with_writes_still_buffered(start: Start) -> None:
     """The upstream race this workaround exists for. If a faust upgrade makes this fail, check
     whether ``_flush_every_buffered_write_before_commit`` is still needed."""
     producer = SlowProducer(delay=0.3)
-    buffer = await started_buffer(producer, fixed=False)
-    stopping.append(buffer)
-    for n in range(3):
-        buffer.put(n)  # type: ignore[arg-type]
+    buffer = await start(producer, False)
+    put(buffer, 0, 1, 2)
     await buffer.flush()
     assert len(producer.accepted) < 3
     while len(producer.accepted) < 3:  # faust's buffer refuses to stop with writes in it
         await asyncio.sleep(0.05)
 
 
-async def test_flush_returns_once_every_buffered_write_is_handed_over(stopping: list[ProducerBuffer]) -> None:
+async def test_flush_returns_once_every_buffered_write_is_handed_over(start: Start) -> None:
     producer = SlowProducer(delay=0.3)
-    buffer = await started_buffer(producer, fixed=True)
-    stopping.append(buffer)
-    for n in range(3):
-        buffer.put(n)  # type: ignore[arg-type]
+    buffer = await start(producer, True)
+    put(buffer, 0, 1, 2)
     await buffer.flush()
     assert producer.accepted == [0, 1, 2]
 
 
-async def test_flush_waits_for_the_write_in_hand_too(stopping: list[ProducerBuffer]) -> None:
+async def test_flush_waits_for_the_write_in_hand_too(start: Start) -> None:
     """The buffer's size does not count the message its sending task has taken out."""
     producer = SlowProducer(delay=0.3)
-    buffer = await started_buffer(producer, fixed=True)
-    stopping.append(buffer)
-    buffer.put(0)  # type: ignore[arg-type]
+    buffer = await start(producer, True)
+    put(buffer, 0)
     while buffer.size:  # the sending task takes it out of the queue
         await asyncio.sleep(0.01)
     await buffer.flush()
     assert producer.accepted == [0]
 
 
-async def test_flush_of_an_empty_buffer_returns_at_once(stopping: list[ProducerBuffer]) -> None:
+async def test_flush_of_an_empty_buffer_returns_at_once(start: Start) -> None:
     producer = SlowProducer(delay=0.3)
-    buffer = await started_buffer(producer, fixed=True)
-    stopping.append(buffer)
+    buffer = await start(producer, True)
     await buffer.flush()
     assert producer.accepted == []
