@@ -110,7 +110,9 @@ def list_tokens(path: Path) -> list[tuple[str, Role, str, str]]:
     conn = connect(path)
     try:
         conn.executescript(_SCHEMA)
-        rows = conn.execute("SELECT token_hash, role, name, created_at FROM tokens ORDER BY created_at, rowid").fetchall()
+        rows = conn.execute(
+            "SELECT token_hash, role, name, created_at FROM tokens ORDER BY created_at, rowid"
+        ).fetchall()
     finally:
         conn.close()
     return [(h[:12], Role(role), name, at) for h, role, name, at in rows]

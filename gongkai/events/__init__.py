@@ -23,6 +23,7 @@ from gongkai.events.base import EventData
 from gongkai.events.documents import (
     Decision,
     DocType,
+    DocumentActionAttributed,
     DocumentContent,
     DocumentPublished,
     DocumentReviewed,
@@ -85,6 +86,7 @@ __all__ = [
     "DeadlineNotified",
     "Decision",
     "DocType",
+    "DocumentActionAttributed",
     "DocumentContent",
     "DocumentPublished",
     "DocumentReviewed",
@@ -238,6 +240,13 @@ CATALOG: dict[str, EventSpec] = {
             1,
             "A regulation was amended or repealed; it stays public.",
             public=True,
+        ),
+        EventSpec(
+            "document.action_attributed",
+            Topic.DOCUMENTS,
+            DocumentActionAttributed,
+            1,
+            "Who withdrew or relabelled a document (the public event it follows names no one).",
         ),
         *(
             EventSpec(name, Topic.REQUESTS, model, 1, summary)

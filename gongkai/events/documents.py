@@ -111,3 +111,13 @@ class DocumentValidityChanged(EventData):
     replaced_by: str | None = Field(default=None, description="id of the document that replaces it")
     note: str = ""
     version: int = Field(ge=1)
+
+
+class DocumentActionAttributed(EventData):
+    """Who took a public step on a document: its withdrawal or a 效力状态 change (留痕).
+
+    The public event names no one, so the publish service follows it with this internal event,
+    caused by it (``causation_id`` is the public event's id), for the document's history.
+    """
+
+    actor: str = Field(min_length=1, max_length=64, description="the staff user or API token that acted")

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from gongkai.events import DocumentValidityChanged, DocumentWithdrawn, Validity, new_event
+from gongkai.auth import Principal
+from gongkai.events import (
+    DocumentActionAttributed,
+    DocumentValidityChanged,
+    DocumentWithdrawn,
+    Envelope,
+    Validity,
+    new_event,
+)
 from gongkai.http import Publisher
 from gongkai.index import IndexedDocument, InvalidQuery, SearchIndex, SearchQuery
 from gongkai.problems import Conflict, FieldProblem, NotFound, Problem
@@ -114,18 +122,22 @@ def publisher_router(ctx: ServiceContext, index: SearchIndex) -> APIRouter:
     api = APIRouter(prefix="/api/v1", tags=["publish"])
 
     @api.post("/documents/{doc_id}/withdraw", status_code=202, summary="Take a document off the portal")
-    async def withdraw(doc_id: DocId, body: Withdrawal, _: Publisher, response: Response) -> dict[str, str]:
+    async def withdraw(doc_id: DocId, body: Withdrawal, publisher: Publisher, response: Response) -> dict[str, str]:
         current = await _published(index, doc_id)
         now = ctx.clock.now()
         data = DocumentWithdrawn(reason=body.reason, withdrawn_at=now, version=_next_version(current, now))
-        await ctx.bus.publish(
-            new_event("document.withdrawn", subject=doc_id, source="publish", data=data, recorded_at=now)
+        await _publish_attributed(
+            ctx,
+            new_event("document.withdrawn", subject=doc_id, source="publish", data=data, recorded_at=now),
+            publisher,
         )
         response.headers["Location"] = f"/api/v1/documents/{doc_id}"
         return {"id": doc_id, "status": "withdrawn"}
 
     @api.post("/documents/{doc_id}/validity", status_code=202, summary="Mark a regulation amended or repealed")
-    async def change_validity(doc_id: DocId, body: ValidityChange, _: Publisher, response: Response) -> dict[str, str]:
+    async def change_validity(
+        doc_id: DocId, body: ValidityChange, publisher: Publisher, response: Response
+    ) -> dict[str, str]:
         current = await _published(index, doc_id)
         if body.replaced_by == doc_id:
             raise Problem(
@@ -145,13 +157,32 @@ def publisher_router(ctx: ServiceContext, index: SearchIndex) -> APIRouter:
             )
         now = ctx.clock.now()
         data = DocumentValidityChanged(**body.model_dump(), version=_next_version(current, now))
-        await ctx.bus.publish(
-            new_event("document.validity_changed", subject=doc_id, source="publish", data=data, recorded_at=now)
-        )
+        changed = new_event("document.validity_changed", subject=doc_id, source="publish", data=data, recorded_at=now)
+        await _publish_attributed(ctx, changed, publisher)
         response.headers["Location"] = f"/api/v1/public/documents/{doc_id}"
         return {"id": doc_id, "validity": body.validity}
 
     return api
+
+
+async def _publish_attributed(ctx: ServiceContext, public: Envelope, publisher: Principal) -> None:
+    """The public step, then who took it on the internal topic (the public stream names no one).
+
+    A crash in between loses only the name in the document's history; the step itself stands.
+    """
+    await ctx.bus.publish(public)
+    attribution = DocumentActionAttributed(actor=publisher.name or publisher.role.value)
+    await ctx.bus.publish(
+        new_event(
+            "document.action_attributed",
+            subject=public.subject,
+            source="publish",
+            data=attribution,
+            cause=public,
+            occurred_at=public.occurred_at,
+            recorded_at=public.recorded_at,
+        )
+    )
 
 
 async def _published(index: SearchIndex, doc_id: str) -> IndexedDocument:

@@ -15,6 +15,7 @@ from typing import Any
 from gongkai.bus import EventBus
 from gongkai.db import Database
 from gongkai.events import (
+    DocumentActionAttributed,
     DocumentPublished,
     DocumentReviewed,
     DocumentSubmitted,
@@ -55,6 +56,7 @@ class DocumentHandlers:
             "document.corrected": self.published,
             "document.withdrawn": self.withdrawn,
             "document.validity_changed": self.validity_changed,
+            "document.action_attributed": self.action_attributed,
         }
         if event.type not in build:
             return
@@ -119,7 +121,7 @@ class DocumentHandlers:
 
     def withdrawn(self, event: Envelope) -> Effect:
         data = DocumentWithdrawn.model_validate(event.data)
-        return self._step(event, "withdraw", {}, comment=data.reason)
+        return self._step(event, "withdraw", {}, comment=data.reason, attributed=True)
 
     def validity_changed(self, event: Envelope) -> Effect:
         data = DocumentValidityChanged.model_validate(event.data)
@@ -127,11 +129,25 @@ class DocumentHandlers:
         def effect(conn: sqlite3.Connection) -> None:
             if store.get_document(conn, event.subject) is not None:
                 entry = history_entry(event, "validity", validity=data.validity, replaced_by=data.replaced_by)
-                store.update(conn, event.subject, {"validity": data.validity}, entry)
+                store.update(conn, event.subject, {"validity": data.validity}, _with_actor(conn, event, entry))
 
         return effect
 
-    def _step(self, event: Envelope, step: str, changes: dict[str, Any], **extra: Any) -> Effect:
+    def action_attributed(self, event: Envelope) -> Effect:
+        """Who withdrew or relabelled: into that step's history entry, whichever event arrives first."""
+        data = DocumentActionAttributed.model_validate(event.data)
+
+        def effect(conn: sqlite3.Connection) -> None:
+            if event.causation_id is None:
+                log.warning("%s on %s names no step; ignored", event.type, event.subject)
+                return
+            store.attribute(conn, event.subject, str(event.causation_id), data.actor)
+
+        return effect
+
+    def _step(
+        self, event: Envelope, step: str, changes: dict[str, Any], *, attributed: bool = False, **extra: Any
+    ) -> Effect:
         def effect(conn: sqlite3.Connection) -> None:
             doc = store.get_document(conn, event.subject)
             if doc is None:
@@ -141,7 +157,10 @@ class DocumentHandlers:
                 status = next_status(DocumentStatus(doc["status"]), step)
             except InvalidTransition as exc:
                 return _ignore(conn, event, exc)
-            store.update(conn, event.subject, {**changes, "status": status.value}, history_entry(event, step, **extra))
+            entry = history_entry(event, step, **extra)
+            if attributed:
+                entry = _with_actor(conn, event, entry)
+            store.update(conn, event.subject, {**changes, "status": status.value}, entry)
 
         return effect
 
@@ -174,6 +193,12 @@ class DocumentHandlers:
                 occurred_at=event.occurred_at,
             )
         )
+
+
+def _with_actor(conn: sqlite3.Connection, event: Envelope, entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with the actor named for this public step, if that came first (see ``attribute``)."""
+    actor = store.take_actor(conn, str(event.id))
+    return {**entry, "actor": actor} if actor else entry
 
 
 def _ignore(conn: sqlite3.Connection, event: Envelope, exc: InvalidTransition) -> None:

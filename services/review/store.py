@@ -37,6 +37,11 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE INDEX IF NOT EXISTS documents_status ON documents(status, submitted_at);
 CREATE INDEX IF NOT EXISTS documents_due ON documents(publish_due) WHERE status NOT IN ('published', 'withdrawn');
+-- Who took a public step, kept until the step's own event arrives (the two come on different topics).
+CREATE TABLE IF NOT EXISTS pending_actors (
+    event_id TEXT PRIMARY KEY,
+    actor TEXT NOT NULL
+) WITHOUT ROWID;
 """
 
 _JSON = ("findings", "redactions", "history")
@@ -114,6 +119,24 @@ def update(conn: sqlite3.Connection, doc_id: str, changes: dict[str, Any], entry
     values["history"] = json.dumps(history, ensure_ascii=False)
     assignments = ", ".join(f"{k} = :{k}" for k in values)
     conn.execute(f"UPDATE documents SET {assignments} WHERE id = :id", {**values, "id": doc_id})
+
+
+def attribute(conn: sqlite3.Connection, doc_id: str, event_id: str, actor: str) -> None:
+    """Name ``actor`` in the history entry of ``event_id``, or keep the name until that entry is written."""
+    row = conn.execute("SELECT history FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    history = json.loads(row[0]) if row else []
+    entry = next((e for e in history if e.get("event_id") == event_id), None)
+    if entry is None:
+        conn.execute("INSERT OR REPLACE INTO pending_actors(event_id, actor) VALUES (?, ?)", (event_id, actor))
+        return
+    entry["actor"] = actor
+    conn.execute("UPDATE documents SET history = ? WHERE id = ?", (json.dumps(history, ensure_ascii=False), doc_id))
+
+
+def take_actor(conn: sqlite3.Connection, event_id: str) -> str | None:
+    """The actor named for ``event_id`` before its own event arrived (removed once taken)."""
+    row = conn.execute("DELETE FROM pending_actors WHERE event_id = ? RETURNING actor", (event_id,)).fetchone()
+    return str(row[0]) if row else None
 
 
 def count_overdue(conn: sqlite3.Connection, today: date) -> int:

@@ -18,6 +18,7 @@ from tests.e2e.console_fixture import csrf_of
 from tests.e2e.scenario import DRAFT
 from tests.e2e.test_console import Site, sign_in, signed_in
 from tests.e2e.test_console_publisher import REGULATION, published
+from tests.polling import eventually_sync
 
 AMENDMENT = {
     **REGULATION,
@@ -103,6 +104,11 @@ def test_a_publisher_withdraws_a_document_from_the_portal_search_and_feed(site: 
     history = site.doc(doc_id)["history"]
     assert history[-1]["step"] == "withdraw" and history[-1]["comment"] == REASON
     assert f"撤回理由：{REASON}" in page
+
+    def withdrawal_shown() -> str:
+        return shown(client.get(f"/console/documents/{doc_id}").text, "doc-withdrawal")
+
+    eventually_sync(lambda: "撤回人：zhao" in withdrawal_shown())  # named once review reads the attribution
 
     assert f"/console/documents/{doc_id}" not in client.get("/console/review?view=published").text
     withdrawn = client.get("/console/review?view=withdrawn").text

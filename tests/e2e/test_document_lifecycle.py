@@ -106,6 +106,8 @@ def test_a_publisher_withdraws_a_document_from_search_and_pages(embedded: Client
     assert client.get(f"/documents/{doc_id}").status_code == 404
     wait_status(client, staff, doc_id, "withdrawn")
     assert file_of(client, staff, doc_id)["history"][-1]["comment"] == "内容已过时"
+    # the public stream names no one; the history names who withdrew it
+    eventually_sync(lambda: file_of(client, staff, doc_id)["history"][-1].get("actor") == "publisher-甲")
     # withdrawn is final: no second withdrawal, no new decision
     assert_problem(
         client.post(f"/api/v1/documents/{doc_id}/withdraw", json={"reason": "再次"}, headers=staff.publisher), 409
@@ -227,6 +229,11 @@ def test_a_repealed_regulation_stays_public_labelled_and_linked(embedded: Client
     assert client.get(f"/api/v1/public/documents/{old}").json()["validity"] == "repealed"
     assert client.get(f"/api/v1/public/documents/{old}").json()["replaced_by"] == new
     eventually_sync(lambda: file_of(client, staff, old)["validity"] == "repealed")
+
+    def relabelled_by() -> list[str | None]:
+        return [h.get("actor") for h in file_of(client, staff, old)["history"] if h["step"] == "validity"]
+
+    eventually_sync(lambda: relabelled_by() == ["publisher-甲"])
 
 
 def test_every_step_is_in_the_history_with_who_when_what_and_why(embedded: Client) -> None:
