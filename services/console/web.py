@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -80,7 +81,19 @@ templates = Jinja2Templates(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, undefined=jinja2.Undefined
     )
 )
+
+
+@jinja2.pass_context
+def _staff(context: Mapping[str, Any], username: str | None) -> str:
+    """A user as 姓名（用户名） when the console knows the display name; API token names stay as they are."""
+    if not username:
+        return ""
+    display = (context.get("staff_names") or {}).get(username)
+    return f"{display}（{username}）" if display and display != username else username
+
+
 templates.env.filters["local_time"] = _local_time
+templates.env.filters["staff"] = _staff
 templates.env.globals["role_labels"] = ROLE_LABELS
 
 
@@ -98,6 +111,9 @@ class SignedInUser:
 Form = Mapping[str, list[str]]
 
 
+#: How long a display name read from ``auth.db`` is used before it is read again (a rename shows within it).
+NAMES_FOR_S = 10.0
+
 #: When the platform's API cannot be reached or fails: nothing was done.
 UNAVAILABLE = "业务接口暂时无法访问，本次操作未完成。请稍后重试；如持续出现，请联系系统管理员。"
 
@@ -109,6 +125,15 @@ class Console:
         self.settings = settings
         self.accounts = accounts
         self.api = api
+        self._names: tuple[float, dict[str, str]] = (-NAMES_FOR_S, {})
+
+    def staff_names(self) -> dict[str, str]:
+        """Display names by username for the ``staff`` filter, read at most every ``NAMES_FOR_S`` seconds."""
+        read_at, names = self._names
+        if time.monotonic() - read_at >= NAMES_FOR_S:
+            names = {user.username: user.display_name for user in self.accounts.user_records()}
+            self._names = (time.monotonic(), names)
+        return names
 
     # Responses -----------------------------------------------------------------------------------
 
@@ -121,7 +146,12 @@ class Console:
         user: SignedInUser | None = None,
         status: int = 200,
     ) -> HTMLResponse:
-        full = {"user": user.session if user else None, "nav": _nav(user, request.url.path), **context}
+        full = {
+            "user": user.session if user else None,
+            "nav": _nav(user, request.url.path),
+            "staff_names": self.staff_names() if user else {},
+            **context,
+        }
         return templates.TemplateResponse(request, name, full, status_code=status, headers=SECURITY_HEADERS)
 
     def message(

@@ -154,7 +154,7 @@ def test_a_reviewer_redacts_a_phone_number_and_approves(site: Site) -> None:
             eventually_sync(lambda: site.doc()["status"] == "published")
             page.reload()
             expect(page.locator("#doc-status")).to_have_text("已公开")
-            expect(page.locator("ol.history")).to_contain_text("删除部分内容后批准公开 · shen")
+            expect(page.locator("ol.history")).to_contain_text("删除部分内容后批准公开 · 沈审查（shen）")
             expect(page.locator("#doc-text .redacted")).to_have_text(PHONE)
 
             page.get_by_role("link", name="在门户网站查看").click()

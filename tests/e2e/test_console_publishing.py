@@ -108,7 +108,7 @@ def test_a_publisher_withdraws_a_document_from_the_portal_search_and_feed(site: 
     def withdrawal_shown() -> str:
         return shown(client.get(f"/console/documents/{doc_id}").text, "doc-withdrawal")
 
-    eventually_sync(lambda: "撤回人：zhao" in withdrawal_shown())  # named once review reads the attribution
+    eventually_sync(lambda: "撤回人：赵发布（zhao）" in withdrawal_shown())  # named once review reads the attribution
 
     assert f"/console/documents/{doc_id}" not in client.get("/console/review?view=published").text
     withdrawn = client.get("/console/review?view=withdrawn").text

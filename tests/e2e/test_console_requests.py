@@ -99,6 +99,7 @@ def test_a_clerk_records_a_registered_post_application_and_gets_the_case_page(si
     assert "欧阳明远的政府信息公开申请" in answer.text
     assert due_shown(answer.text) == "2026-06-17"
     assert re.search(r'id="received-on">2026-05-20<', answer.text)
+    assert "<dt>登记人</dt><dd>李经办（li）</dd>" in answer.text  # the display name, with the user name
     assert actions_shown(answer.text)[0] == "request_correction"
     cases = site.client.get("/api/v1/requests", headers=site.staff.clerk).json()["items"]
     assert [(c["channel"], c["received_on"], c["due_on"]) for c in cases] == [

@@ -118,7 +118,7 @@ def test_a_clerk_records_corrects_and_answers_a_letter_application(site: Site) -
             expect(page.locator("#case-status")).to_have_text("已办结")
             expect(page.locator("form.action-form")).to_have_count(0)
             history = page.locator("#history")
-            expect(history).to_contain_text("告知补正 · li")
+            expect(history).to_contain_text("告知补正 · 李经办（li）")
             expect(history).to_contain_text("收到补正材料（答复期限重新计算）")
             expect(history).to_contain_text("办理结果：（一）予以公开")
 
