@@ -128,7 +128,14 @@ class DocumentHandlers:
 
         def effect(conn: sqlite3.Connection) -> None:
             if store.get_document(conn, event.subject) is not None:
-                entry = history_entry(event, "validity", validity=data.validity, replaced_by=data.replaced_by)
+                entry = history_entry(
+                    event,
+                    "validity",
+                    validity=data.validity,
+                    replaced_by=data.replaced_by,
+                    effective_on=data.effective_on.isoformat(),
+                    note=data.note,
+                )
                 store.update(conn, event.subject, {"validity": data.validity}, _with_actor(conn, event, entry))
 
         return effect

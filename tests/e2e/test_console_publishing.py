@@ -142,6 +142,8 @@ def test_a_publisher_marks_a_regulation_repealed_and_the_portal_labels_it(site: 
     assert [hit["id"] for hit in repealed] == [doc_id]
     assert steps(site, doc_id)[-1] == "validity"
     assert "<td>已废止</td>" in client.get("/console/review?view=published").text
+    history = client.get(f"/console/documents/{doc_id}").text.split('id="history-h"')[1]
+    assert "已废止，自2026-06-01起" in history and "说明：已被新办法取代" in history
 
     # A label set by mistake can be corrected back to 现行有效.
     assert 'value="in_force"' in page
