@@ -124,7 +124,9 @@ def update(conn: sqlite3.Connection, doc_id: str, changes: dict[str, Any], entry
 def attribute(conn: sqlite3.Connection, doc_id: str, event_id: str, actor: str) -> None:
     """Name ``actor`` in the history entry of ``event_id``, or keep the name until that entry is written."""
     row = conn.execute("SELECT history FROM documents WHERE id = ?", (doc_id,)).fetchone()
-    history = json.loads(row[0]) if row else []
+    if row is None:
+        return  # no such document here: nothing to name (its submission precedes this on the same topic)
+    history = json.loads(row[0])
     entry = next((e for e in history if e.get("event_id") == event_id), None)
     if entry is None:
         conn.execute("INSERT OR REPLACE INTO pending_actors(event_id, actor) VALUES (?, ?)", (event_id, actor))

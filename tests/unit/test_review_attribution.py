@@ -64,6 +64,10 @@ async def history(handlers: DocumentHandlers) -> list[dict[str, Any]]:
     return list(doc["history"])
 
 
+async def pending(handlers: DocumentHandlers) -> int:
+    return int(await handlers.db.run(lambda conn: conn.execute("SELECT count(*) FROM pending_actors").fetchone()[0]))
+
+
 WITHDRAWN = DocumentWithdrawn(reason="内容已过时", withdrawn_at=AT, version=2)
 REPEALED = DocumentValidityChanged(validity="repealed", effective_on=date(2026, 7, 1), version=2)
 
@@ -79,7 +83,7 @@ async def test_the_step_names_who_took_it_in_either_order(
         await handlers(each)
     last = (await history(handlers))[-1]
     assert last["event_id"] == str(step.id) and last["actor"] == "zhou"
-    assert await handlers.db.run(lambda conn: conn.execute("SELECT count(*) FROM pending_actors").fetchone()[0]) == 0
+    assert await pending(handlers) == 0
 
 
 async def test_a_replayed_attribution_changes_nothing(handlers: DocumentHandlers) -> None:
@@ -97,3 +101,26 @@ async def test_an_attribution_names_only_its_own_step(handlers: DocumentHandlers
         await handlers(each)
     steps = {h["step"]: h.get("actor") for h in await history(handlers)}
     assert steps["validity"] is None and steps["withdraw"] == "wu"
+
+
+async def test_an_attribution_without_its_step_or_its_document_is_set_aside(handlers: DocumentHandlers) -> None:
+    """Events are facts: an odd one is ignored, never raised, and leaves nothing waiting forever."""
+    uncaused = new_event(
+        "document.action_attributed",
+        subject="doc-1",
+        source="test",
+        data=DocumentActionAttributed(actor="zhou"),
+        occurred_at=AT,
+        recorded_at=AT,
+    )
+    elsewhere = new_event(
+        "document.action_attributed",
+        subject="doc-unknown",
+        source="test",
+        data=DocumentActionAttributed(actor="zhou"),
+        cause=event("document.withdrawn", WITHDRAWN),
+    )
+    before = await history(handlers)
+    for each in (uncaused, elsewhere):
+        await handlers(each)
+    assert await history(handlers) == before and await pending(handlers) == 0
