@@ -236,10 +236,9 @@ async def _users_page(
     values: Mapping[str, str],
     status: int,
 ) -> Response:
-    try:
-        listed = await user.api.get("/api/v1/admin/users")
-    except (ApiError, ApiUnavailable) as exc:
-        return console.api_failure(request, user, exc, missing=None, doing=USERS)
+    listed = await console.fetch(request, user, "/api/v1/admin/users", missing=None, doing=USERS)
+    if isinstance(listed, Response):
+        return listed
     context = {
         "users": listed["items"],
         "errors": errors,
@@ -267,10 +266,9 @@ async def _user_page(
     name = _username(username)
     if name is None:
         return console.message(request, "未找到", "该用户不存在。", user=user, status=404)
-    try:
-        shown = await user.api.get(f"/api/v1/admin/users/{name}")
-    except (ApiError, ApiUnavailable) as exc:
-        return console.api_failure(request, user, exc, missing="该用户不存在。", doing=USERS)
+    shown = await console.fetch(request, user, f"/api/v1/admin/users/{name}", missing="该用户不存在。", doing=USERS)
+    if isinstance(shown, Response):
+        return shown
     context = {
         "shown": shown,
         "myself": shown["username"] == user.session.username,
@@ -297,10 +295,9 @@ async def _tokens_page(
     created: Mapping[str, Any] | None = None,
     status: int | None = None,
 ) -> Response:
-    try:
-        listed = await user.api.get("/api/v1/admin/tokens")
-    except (ApiError, ApiUnavailable) as exc:
-        return console.api_failure(request, user, exc, missing=None, doing=TOKENS)
+    listed = await console.fetch(request, user, "/api/v1/admin/tokens", missing=None, doing=TOKENS)
+    if isinstance(listed, Response):
+        return listed
     context = {
         "tokens": listed["items"],
         "errors": errors,

@@ -126,10 +126,9 @@ async def _page(
     *,
     edit: str = "",
 ) -> Response:
-    try:
-        calendar = await user.api.get("/api/v1/admin/calendar")
-    except (ApiError, ApiUnavailable) as exc:
-        return console.api_failure(request, user, exc, missing=None, doing="管理工作日历")
+    calendar = await console.fetch(request, user, "/api/v1/admin/calendar", missing=None, doing="管理工作日历")
+    if isinstance(calendar, Response):
+        return calendar
     this_year = clock.today().year
     provisional = [int(y) for y in calendar.get("provisional_years", [])]
     by_year: dict[int, list[dict[str, Any]]] = {}

@@ -491,10 +491,9 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
             return user
         if not _ID.match(letter_id):
             return console.message(request, "未找到", missing, user=user, status=404)
-        try:
-            letter = await user.api.get(f"/api/v1/letters/{letter_id}")
-        except (ApiError, ApiUnavailable) as exc:
-            return console.api_failure(request, user, exc, missing=missing)
+        letter = await console.fetch(request, user, f"/api/v1/letters/{letter_id}", missing=missing)
+        if isinstance(letter, Response):
+            return letter
         return _letter_page(console, request, user, letter, clock.today(), done=DONE.get(done, ""))
 
     @pages.post("/letters/{letter_id}/actions", response_class=HTMLResponse)
@@ -527,10 +526,9 @@ def letter_router(console: Console, clock: Clock) -> APIRouter:
             if not isinstance(posted, tuple):
                 return posted
             errors, status = posted
-        try:
-            letter = await user.api.get(path)
-        except (ApiError, ApiUnavailable) as exc:
-            return console.api_failure(request, user, exc, missing=missing)
+        letter = await console.fetch(request, user, path, missing=missing)
+        if isinstance(letter, Response):
+            return letter
         kept = {k: first(form, k) for k in ("department", "workdays", "reason", "to", "body", "title", "reply", "note")}
         if action == "reply":
             kept["first_pass"] = first(form, "first_pass")

@@ -330,10 +330,9 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
             return user
         if not _ID.match(proposal_id):
             return console.message(request, "未找到", missing, user=user, status=404)
-        try:
-            proposal = await user.api.get(f"/api/v1/proposals/{proposal_id}")
-        except (ApiError, ApiUnavailable) as exc:
-            return console.api_failure(request, user, exc, missing=missing)
+        proposal = await console.fetch(request, user, f"/api/v1/proposals/{proposal_id}", missing=missing)
+        if isinstance(proposal, Response):
+            return proposal
         return _proposal_page(console, request, user, proposal, clock.today(), done=DONE.get(done, ""))
 
     @pages.post("/proposals/{proposal_id}/actions", response_class=HTMLResponse)
@@ -366,10 +365,9 @@ def proposal_router(console: Console, clock: Clock) -> APIRouter:
             if not isinstance(posted, tuple):
                 return posted
             errors, status = posted
-        try:
-            proposal = await user.api.get(path)
-        except (ApiError, ApiUnavailable) as exc:
-            return console.api_failure(request, user, exc, missing=missing)
+        proposal = await console.fetch(request, user, path, missing=missing)
+        if isinstance(proposal, Response):
+            return proposal
         kept = {k: first(form, k) for k in ("unit", "months", "reason", "result_class", "body", "rating", "note")}
         return _proposal_page(
             console, request, user, proposal, today, errors=errors, failed=action, kept=kept, status=status

@@ -409,10 +409,9 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
             return user
         if not _REQUEST_ID.match(request_id):
             return _not_found(console, request, user)
-        try:
-            case = await user.api.get(f"/api/v1/requests/{request_id}")
-        except (ApiError, ApiUnavailable) as exc:
-            return console.api_failure(request, user, exc, missing=MISSING)
+        case = await console.fetch(request, user, f"/api/v1/requests/{request_id}", missing=MISSING)
+        if isinstance(case, Response):
+            return case
         return await _case_page(console, request, user, case, clock.today(), done=DONE.get(done, ""))
 
     @pages.get("/requests/{request_id}/file", response_class=HTMLResponse)
@@ -459,10 +458,9 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
             if not isinstance(posted, tuple):
                 return posted
             errors, status = posted
-        try:
-            case = await user.api.get(path)
-        except (ApiError, ApiUnavailable) as exc:
-            return console.api_failure(request, user, exc, missing=MISSING)
+        case = await console.fetch(request, user, path, missing=MISSING)
+        if isinstance(case, Response):
+            return case
         failed = name if status == 422 else ""  # after a 409 the forms are those of the state as it now is
         return await _case_page(
             console, request, user, case, today, errors=errors, status=status, failed=failed, kept=kept
@@ -478,10 +476,9 @@ def request_router(console: Console, clock: Clock) -> APIRouter:
             return _not_found(console, request, user)
         today = clock.today()
         path = f"/api/v1/requests/{request_id}"
-        try:
-            case = await user.api.get(path)
-        except (ApiError, ApiUnavailable) as exc:
-            return console.api_failure(request, user, exc, missing=MISSING)
+        case = await console.fetch(request, user, path, missing=MISSING)
+        if isinstance(case, Response):
+            return case
         kept = {k: first(form, k) for k in ("kind", "filed_on", "note", *APPEAL_TEXT_FIELDS)}
         body, errors = parse_appeal(form, today, case.get("received_on"))
         status = 422

@@ -149,10 +149,9 @@ def review_router(console: Console) -> APIRouter:
             # A publisher's documents are the published ones; everyone else starts with what waits for review.
             view = "published" if user.session.role is Role.PUBLISHER else "in_review"
         params = {**VIEWS[view][1], "page": page, "size": PAGE_SIZE}
-        try:
-            listing = await user.api.get("/api/v1/documents", params)
-        except (ApiError, ApiUnavailable) as exc:
-            return console.api_failure(request, user, exc, missing="未找到该文件。")
+        listing = await console.fetch(request, user, "/api/v1/documents", params, missing="未找到该文件。")
+        if isinstance(listing, Response):
+            return listing
         context = {
             "views": VIEWS,
             "view": view,
@@ -173,10 +172,9 @@ def review_router(console: Console) -> APIRouter:
             return user
         if not _DOC_ID.match(doc_id):
             return console.message(request, "未找到", "未找到该文件。", user=user, status=404)
-        try:
-            doc = await user.api.get(f"/api/v1/documents/{doc_id}")
-        except (ApiError, ApiUnavailable) as exc:
-            return console.api_failure(request, user, exc, missing="未找到该文件。")
+        doc = await console.fetch(request, user, f"/api/v1/documents/{doc_id}", missing="未找到该文件。")
+        if isinstance(doc, Response):
+            return doc
         return await _document_page(console, request, user, doc, DecisionForm(), [], DONE.get(done, ""), 200)
 
     @pages.post("/documents/{doc_id}/decision", response_class=HTMLResponse)
@@ -187,10 +185,9 @@ def review_router(console: Console) -> APIRouter:
         user, form = allowed
         if not _DOC_ID.match(doc_id):
             return console.message(request, "未找到", "未找到该文件。", user=user, status=404)
-        try:
-            doc = await user.api.get(f"/api/v1/documents/{doc_id}")
-        except (ApiError, ApiUnavailable) as exc:
-            return console.api_failure(request, user, exc, missing="未找到该文件。")
+        doc = await console.fetch(request, user, f"/api/v1/documents/{doc_id}", missing="未找到该文件。")
+        if isinstance(doc, Response):
+            return doc
         command, state, errors = parse_decision(form, doc)
         if command is None:
             return await _document_page(console, request, user, doc, state, errors, "", 422)

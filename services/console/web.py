@@ -159,6 +159,23 @@ class Console:
     ) -> HTMLResponse:
         return self.page(request, "message.html", {"title": title, "text": text}, user=user, status=status)
 
+    async def fetch(
+        self,
+        request: Request,
+        user: SignedInUser,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        missing: str | None,
+        doing: str = "执行此操作",
+    ) -> dict[str, Any] | Response:
+        """``GET path`` as the user, or the page saying why it could not be read (see ``api_failure``)."""
+        try:
+            found: dict[str, Any] = await user.api.get(path, params)
+        except (ApiError, ApiUnavailable) as exc:
+            return self.api_failure(request, user, exc, missing=missing, doing=doing)
+        return found
+
     def api_failure(
         self, request: Request, user: SignedInUser, exc: Exception, *, missing: str | None, doing: str = "执行此操作"
     ) -> Response:
